@@ -1,0 +1,52 @@
+"""The lead vocabulary every part of Easy CRM shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Canonical lead fields (DESIGN 3), in display/export order.
+LEAD_FIELDS: tuple[str, ...] = (
+    "name",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "industry",
+    "source",
+    "country",
+    "notes",
+)
+
+# Fields an LLM may improve; email and phone always come from the rules.
+PRESENTATION_FIELDS: tuple[str, ...] = ("name", "firstName", "lastName", "company", "title", "industry", "source")
+
+# Longest value stored per field, so a 5,000-character cell never breaks a row.
+FIELD_MAX_LENGTH: dict[str, int] = {
+    "name": 200,
+    "firstName": 100,
+    "lastName": 100,
+    "email": 254,
+    "phone": 32,
+    "company": 200,
+    "title": 200,
+    "industry": 100,
+    "source": 200,
+    "country": 100,
+    "notes": 2000,
+}
+
+PHONE_UNPARSEABLE = "N/A"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One data row after the rules: a clean lead, or the reason it was rejected."""
+
+    lead: dict[str, str] | None
+    reason: str | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.lead is None

@@ -1,0 +1,80 @@
+"""Settings read once from the environment into a typed object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_DEEPSEEK_BASE_URL = "https://api.deepseek.com"
+DEFAULT_DEEPSEEK_MODEL = "deepseek-v4-flash"
+
+
+@dataclass(frozen=True)
+class Settings:
+    leads_table: str = ""
+    status_table: str = ""
+    upload_bucket: str = ""
+    queue_url: str = ""
+    batch_size: int = 10
+    max_upload_mb: int = 25
+    default_region: str = "US"
+    llm_provider: str = "rules"
+    deepseek_api_key: str = ""
+    deepseek_base_url: str = DEFAULT_DEEPSEEK_BASE_URL
+    deepseek_model: str = DEFAULT_DEEPSEEK_MODEL
+    deepseek_timeout_seconds: float = 30.0
+    deepseek_max_retries: int = 4
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_provider == "deepseek" and bool(self.deepseek_api_key)
+
+    def __repr__(self) -> str:  # never print the key
+        shown = {k: v for k, v in self.__dict__.items() if k != "deepseek_api_key"}
+        return f"Settings({shown}, deepseek_api_key={'***' if self.deepseek_api_key else ''!r})"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        provider = env.get("LLM_PROVIDER", "rules").strip().lower() or "rules"
+        if provider not in ("rules", "deepseek"):
+            raise ValueError(f"LLM_PROVIDER must be 'rules' or 'deepseek', not {provider!r}")
+        return cls(
+            leads_table=env.get("LEADS_TABLE", ""),
+            status_table=env.get("PROCESSING_STATUS_TABLE", ""),
+            upload_bucket=env.get("UPLOAD_BUCKET", ""),
+            queue_url=env.get("PROCESSING_QUEUE_URL", ""),
+            batch_size=_positive_int(env, "BATCH_SIZE", 10),
+            max_upload_mb=_positive_int(env, "MAX_UPLOAD_MB", 25),
+            default_region=(env.get("DEFAULT_REGION") or "US").upper(),
+            llm_provider=provider,
+            deepseek_api_key=env.get("DEEPSEEK_API_KEY", ""),
+            deepseek_base_url=(env.get("DEEPSEEK_BASE_URL") or DEFAULT_DEEPSEEK_BASE_URL).rstrip("/"),
+            deepseek_model=env.get("DEEPSEEK_MODEL") or DEFAULT_DEEPSEEK_MODEL,
+            deepseek_timeout_seconds=float(env.get("DEEPSEEK_TIMEOUT_SECONDS") or 30),
+            deepseek_max_retries=_positive_int(env, "DEEPSEEK_MAX_RETRIES", 4, allow_zero=True),
+        )
+
+
+def _positive_int(env, name: str, default: int, allow_zero: bool = False) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests and the local stack call `get_settings.cache_clear()`."""
+    return Settings.from_env()
