@@ -25,6 +25,7 @@ class Settings:
     deepseek_model: str = DEFAULT_DEEPSEEK_MODEL
     deepseek_timeout_seconds: float = 30.0
     deepseek_max_retries: int = 4
+    max_receive_count: int = 3
 
     @property
     def max_upload_bytes(self) -> int:
@@ -58,6 +59,7 @@ class Settings:
             deepseek_model=env.get("DEEPSEEK_MODEL") or DEFAULT_DEEPSEEK_MODEL,
             deepseek_timeout_seconds=float(env.get("DEEPSEEK_TIMEOUT_SECONDS") or 30),
             deepseek_max_retries=_positive_int(env, "DEEPSEEK_MAX_RETRIES", 4, allow_zero=True),
+            max_receive_count=_positive_int(env, "MAX_RECEIVE_COUNT", 3),
         )
 
 

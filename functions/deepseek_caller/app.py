@@ -1,0 +1,30 @@
+"""SQS batches of rows → standardized, de-duplicated leads, with partial batch failure reporting."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from easycrm import wiring
+from easycrm.batches import BatchMessage
+from easycrm.observability import logger, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def handle_record(record: SQSRecord) -> None:
+    message = BatchMessage.from_body(record.json_body)
+    try:
+        wiring.batch_processor().process(message)
+    except Exception as error:
+        receive_count = int(record.attributes.approximate_receive_count or 1)
+        if receive_count >= wiring.settings().max_receive_count:
+            logger.exception("Batch out of retries; counted as failed", extra={"uploadId": message.upload_id})
+            wiring.batch_processor().account_as_failed(message, f"Processing failed after {receive_count} attempts")
+        raise error
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

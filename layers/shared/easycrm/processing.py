@@ -1,0 +1,111 @@
+"""One batch of rows → standardized, de-duplicated leads, and its exact share of the upload's counts."""
+
+from __future__ import annotations
+
+from easycrm.batches import OVERSIZED_ROW_REASON, BatchMessage
+from easycrm.columns import apply_mapping
+from easycrm.dedup import SourceRef, dedup_key
+from easycrm.llm import DeepSeekClient, LlmAuthError, LlmBalanceExhausted, improve_leads
+from easycrm.observability import logger
+from easycrm.repositories.leads import LeadRepository
+from easycrm.settings import Settings
+from easycrm.standardize import standardize_row
+from easycrm.status import BatchOutcome, is_final
+from easycrm.tracking import UploadTracker
+
+INTERNAL_ERROR_REASON = "The row could not be processed (internal error); it was not imported"
+REPORT_VALUE_CHARS = 2000
+
+
+class BatchProcessor:
+    def __init__(
+        self,
+        settings: Settings,
+        leads: LeadRepository,
+        tracker: UploadTracker,
+        llm: DeepSeekClient | None = None,
+    ):
+        self.settings = settings
+        self.leads = leads
+        self.tracker = tracker
+        self.llm = llm
+
+    def process(self, message: BatchMessage) -> None:
+        statuses = self.tracker.statuses
+        record = statuses.get(message.upload_id)
+        if record is None:
+            logger.warning("Batch for an unknown upload dropped", extra={"uploadId": message.upload_id})
+            return
+        if statuses.is_batch_accounted(message.upload_id, message.batch_index):
+            return
+        outcome = BatchOutcome(worksheet=message.worksheet)
+        if record.get("cancelRequested") or is_final(record.get("status")):
+            outcome.cancelled = len(message.rows)
+        else:
+            self._import_rows(message, record, outcome)
+        self.tracker.account_batch(message.upload_id, message.batch_index, outcome)
+
+    def account_as_failed(self, message: BatchMessage, reason: str) -> None:
+        """A batch out of retries: its rows count as failed and are listed in the report."""
+        outcome = BatchOutcome(worksheet=message.worksheet, failed=len(message.rows))
+        outcome.rejects = [self._reject_entry(message, number, cells, reason) for number, cells in message.rows]
+        self.tracker.account_batch(message.upload_id, message.batch_index, outcome)
+
+    def _import_rows(self, message: BatchMessage, record: dict, outcome: BatchOutcome) -> None:
+        clean: list[tuple[int, dict[str, str]]] = []
+        for number, cells in message.rows:
+            if cells is None:
+                outcome.rejected += 1
+                outcome.rejects.append(self._reject_entry(message, number, None, OVERSIZED_ROW_REASON))
+                continue
+            try:
+                result = standardize_row(
+                    apply_mapping(message.mapping, message.headers, cells),
+                    default_region=self.settings.default_region,
+                )
+            except Exception:
+                logger.exception("Row standardization failed", extra={"uploadId": message.upload_id, "row": number})
+                outcome.failed += 1
+                outcome.rejects.append(self._reject_entry(message, number, cells, INTERNAL_ERROR_REASON))
+                continue
+            if result.lead is None:
+                outcome.rejected += 1
+                outcome.rejects.append(self._reject_entry(message, number, cells, result.reason or "Rejected"))
+            else:
+                clean.append((number, result.lead))
+        leads = self._improve([lead for _, lead in clean], record)
+        for (number, _), lead in zip(clean, leads, strict=True):
+            source = SourceRef(message.upload_id, message.file_name, message.worksheet, number)
+            if self.leads.merge(dedup_key(lead), lead, source):
+                outcome.created += 1
+            else:
+                outcome.updated += 1
+
+    def _improve(self, leads: list[dict[str, str]], record: dict) -> list[dict[str, str]]:
+        if self.llm is None or not leads or record.get("llmError"):
+            return leads
+        try:
+            improved, report = improve_leads(self.llm, leads)
+        except (LlmBalanceExhausted, LlmAuthError) as error:
+            self.tracker.statuses.record_llm_error(record["uploadId"], str(error))
+            return leads
+        if report.fallback_reason:
+            logger.warning("LLM fell back to the rules", extra={"reason": report.fallback_reason})
+        return improved
+
+    @staticmethod
+    def _reject_entry(message: BatchMessage, number: int, cells: list[str] | None, reason: str) -> dict:
+        if cells is None:
+            values = ""
+        else:
+            values = "; ".join(
+                f"{_column_label(message.headers, position)}: {cell}"
+                for position, cell in enumerate(cells)
+                if cell.strip()
+            )
+        return {"worksheet": message.worksheet, "row": number, "reason": reason, "values": values[:REPORT_VALUE_CHARS]}
+
+
+def _column_label(headers: list[str], position: int) -> str:
+    header = headers[position].strip() if position < len(headers) else ""
+    return header or f"Column {position + 1}"

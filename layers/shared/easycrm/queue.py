@@ -1,0 +1,47 @@
+"""Sends batch messages to SQS with SendMessageBatch, within SQS's count and size limits."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from easycrm import aws
+
+MAX_ENTRIES = 10
+MAX_REQUEST_BYTES = 250_000  # SQS allows 256 KiB for the whole request; keep a margin
+_SEND_ATTEMPTS = 5
+
+
+class MessageTooLarge(ValueError):
+    pass
+
+
+class BatchQueue:
+    def __init__(self, queue_url: str):
+        self._queue_url = queue_url
+        self._sqs = aws.client("sqs")
+        self._pending: list[tuple[str, str]] = []
+        self._pending_bytes = 0
+
+    def add(self, message_id: str, body: dict) -> None:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        size = len(text.encode("utf-8"))
+        if size > MAX_REQUEST_BYTES:
+            raise MessageTooLarge(f"message {message_id} is {size} bytes")
+        if len(self._pending) == MAX_ENTRIES or self._pending_bytes + size > MAX_REQUEST_BYTES:
+            self.flush()
+        self._pending.append((message_id, text))
+        self._pending_bytes += size
+
+    def flush(self) -> None:
+        entries = [{"Id": message_id, "MessageBody": text} for message_id, text in self._pending]
+        self._pending, self._pending_bytes = [], 0
+        for attempt in range(_SEND_ATTEMPTS):
+            if not entries:
+                return
+            response = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            failed_ids = {failure["Id"] for failure in response.get("Failed", [])}
+            entries = [entry for entry in entries if entry["Id"] in failed_ids]
+            if entries:
+                time.sleep(0.2 * 2**attempt)
+        raise RuntimeError(f"SQS refused {len(entries)} batch messages after {_SEND_ATTEMPTS} attempts")

@@ -1,0 +1,91 @@
+"""Leads table: one item per dedup key, merged with one UpdateItem per row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from easycrm import aws
+from easycrm.clock import utc_now_iso
+from easycrm.dedup import SourceRef, lead_id_for
+from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
+from easycrm.repositories._items import plain
+
+
+class LeadRepository:
+    def __init__(self, table_name: str):
+        self._table = aws.dynamodb_table(table_name)
+
+    def merge(self, key: str, lead: dict[str, str], source: SourceRef) -> bool:
+        """Create or merge the lead for `key`; True when this row created it.
+
+        Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
+        A retry of the row that created the lead still reports it as created (via `createdBy`).
+        """
+        token = source.token()
+        names: dict[str, str] = {}
+        values: dict = {
+            ":now": utc_now_iso(),
+            ":key": key,
+            ":token": token,
+            ":tokens": {token},
+            ":upload": source.upload_id,
+            ":uploads": {source.upload_id},
+            ":file": source.file_name,
+            ":row": source.row,
+        }
+        sets = [
+            "updatedAt = :now",
+            "createdAt = if_not_exists(createdAt, :now)",
+            "dedupKey = :key",
+            "createdBy = if_not_exists(createdBy, :token)",
+            "uploadId = if_not_exists(uploadId, :upload)",
+            "sourceFile = if_not_exists(sourceFile, :file)",
+            "sourceRow = if_not_exists(sourceRow, :row)",
+        ]
+        if source.worksheet is not None:
+            names["#worksheet"] = "_worksheet"
+            values[":worksheet"] = source.worksheet
+            sets.append("#worksheet = if_not_exists(#worksheet, :worksheet)")
+        for position, field in enumerate(LEAD_FIELDS):
+            value = lead.get(field)
+            if not value:
+                continue
+            names[f"#f{position}"] = field
+            values[f":f{position}"] = value
+            keep_existing = field == "phone" and value == PHONE_UNPARSEABLE
+            sets.append(
+                f"#f{position} = if_not_exists(#f{position}, :f{position})" if keep_existing else f"#f{position} = :f{position}"
+            )
+        response = self._table.update_item(
+            Key={"leadId": lead_id_for(key)},
+            UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_OLD",
+        )
+        previous_creator = response.get("Attributes", {}).get("createdBy")
+        return previous_creator is None or previous_creator == token
+
+    def get(self, lead_id: str) -> dict | None:
+        item = self._table.get_item(Key={"leadId": lead_id}).get("Item")
+        return to_lead(item) if item else None
+
+    def scan_all(self) -> Iterator[dict]:
+        kwargs: dict = {}
+        while True:
+            page = self._table.scan(**kwargs)
+            for item in page.get("Items", []):
+                yield to_lead(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def to_lead(item: dict) -> dict:
+    """The stored item as API clients see it: `sources` decoded, bookkeeping dropped."""
+    lead = plain({key: value for key, value in item.items() if key not in ("createdBy", "dedupKey")})
+    lead["sources"] = sorted(
+        (SourceRef.parse(token) for token in item.get("sources", ())),
+        key=lambda source: (source["uploadId"], source.get("worksheet") or "", source["row"]),
+    )
+    return lead

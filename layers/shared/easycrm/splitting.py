@@ -1,0 +1,117 @@
+"""Turn one uploaded file into queued batches, and account for every row it holds."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+
+from easycrm.batches import BatchMessage, trim_cells
+from easycrm.columns import map_headers
+from easycrm.files import FileStore, upload_id_from_key
+from easycrm.observability import logger
+from easycrm.queue import BatchQueue
+from easycrm.repositories.status import StatusRepository
+from easycrm.settings import Settings
+from easycrm.spreadsheet import UnreadableFile, open_sheets
+from easycrm.status import UploadState, is_final
+from easycrm.tracking import UploadTracker
+
+CANCEL_CHECK_EVERY_BATCHES = 25
+NO_DATA_MESSAGE = "This file has no data rows: every worksheet is empty or holds only headers."
+
+
+@dataclass
+class _SplitCounts:
+    batches: int = 0
+    rows: int = 0
+    unsent_rows: int = 0
+    sheet_rows: dict[str, int] = field(default_factory=dict)
+    unsent_sheet_rows: dict[str, int] = field(default_factory=dict)
+
+
+class UploadSplitter:
+    def __init__(self, settings: Settings, statuses: StatusRepository, files: FileStore, queue: BatchQueue):
+        self.settings = settings
+        self.statuses = statuses
+        self.files = files
+        self.queue = queue
+        self.tracker = UploadTracker(statuses, files)
+
+    def split(self, key: str) -> str:
+        """Split the object at `key`; returns what happened, for the log."""
+        upload_id = upload_id_from_key(key)
+        record = self.statuses.get(upload_id) if upload_id else None
+        if record is None:
+            logger.warning("Object has no upload record; ignored", extra={"key": key})
+            return "ignored"
+        if is_final(record["status"]) or "totalBatches" in record:
+            return "duplicate"
+        size = self.files.size_of(key)
+        if record["status"] == UploadState.UPLOADING:
+            self.statuses.mark_uploaded(upload_id, size)
+        if size > self.settings.max_upload_bytes:
+            self.statuses.fail(upload_id, f"This file is larger than the {self.settings.max_upload_mb} MB limit.")
+            return "too_large"
+        with tempfile.TemporaryFile() as local_copy:
+            self.files.download(key, local_copy)
+            local_copy.seek(0)
+            try:
+                counts = self._queue_rows(record, local_copy)
+            except UnreadableFile as error:
+                self.statuses.fail(upload_id, str(error))
+                return "unreadable"
+        if counts.rows == 0:
+            self.statuses.fail(upload_id, NO_DATA_MESSAGE)
+            return "empty"
+        totals = self.statuses.set_totals(
+            upload_id,
+            total_batches=counts.batches,
+            rows=counts.rows,
+            sheet_rows=counts.sheet_rows,
+            unsent_rows=counts.unsent_rows,
+            unsent_sheet_rows=counts.unsent_sheet_rows,
+        )
+        if totals is not None:
+            self.tracker.finish_if_complete(totals)
+        logger.info("Upload split", extra={"uploadId": upload_id, "rows": counts.rows, "batches": counts.batches})
+        return "split"
+
+    def _queue_rows(self, record: dict, local_copy) -> _SplitCounts:
+        upload_id, file_name = record["uploadId"], record["fileName"]
+        counts = _SplitCounts()
+        cancelled = bool(record.get("cancelRequested"))
+        started = record["status"] == UploadState.PROCESSING
+
+        def send(worksheet, headers, mapping, rows) -> None:
+            nonlocal cancelled, started
+            if counts.batches % CANCEL_CHECK_EVERY_BATCHES == 0 and not cancelled:
+                cancelled = bool((self.statuses.get(upload_id) or {}).get("cancelRequested"))
+            if cancelled:
+                counts.unsent_rows += len(rows)
+                if worksheet is not None:
+                    counts.unsent_sheet_rows[worksheet] = counts.unsent_sheet_rows.get(worksheet, 0) + len(rows)
+                return
+            if not started:
+                self.statuses.mark_processing(upload_id)
+                started = True
+            message = BatchMessage(upload_id, counts.batches, file_name, worksheet, headers, mapping, rows)
+            self.queue.add(message.message_id, message.to_body())
+            counts.batches += 1
+
+        for sheet in open_sheets(local_copy, file_name):
+            mapping = map_headers(sheet.headers)
+            if sheet.name is not None:
+                self.statuses.open_sheet(upload_id, sheet.name)
+            batch: list[tuple[int, list[str] | None]] = []
+            for row_number, cells in sheet.rows:
+                counts.rows += 1
+                if sheet.name is not None:
+                    counts.sheet_rows[sheet.name] = counts.sheet_rows.get(sheet.name, 0) + 1
+                batch.append((row_number, trim_cells(cells)))
+                if len(batch) == self.settings.batch_size:
+                    send(sheet.name, sheet.headers, mapping, batch)
+                    batch = []
+            if batch:
+                send(sheet.name, sheet.headers, mapping, batch)
+        self.queue.flush()
+        return counts

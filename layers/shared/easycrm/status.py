@@ -1,0 +1,65 @@
+"""Upload states and the arithmetic of progress, free of any storage concern."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class UploadState(StrEnum):
+    UPLOADING = "uploading"
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATES = frozenset(
+    {UploadState.COMPLETED, UploadState.COMPLETED_WITH_ERRORS, UploadState.FAILED, UploadState.CANCELLED}
+)
+COUNTERS: tuple[str, ...] = ("created", "updated", "rejected", "failed", "cancelled")
+
+
+@dataclass
+class BatchOutcome:
+    """What became of every row of one batch; the counts add up to the batch's rows."""
+
+    worksheet: str | None
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    rejects: list[dict] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts().values())
+
+
+def is_final(state: str | None) -> bool:
+    return state in FINAL_STATES
+
+
+def progress_percent(record: dict) -> int:
+    """0-100; 100 only once the upload is final, so a client can stop polling at 100."""
+    if is_final(record.get("status")):
+        return 100
+    total = record.get("totalBatches")
+    if not total:
+        return 0
+    return min(99, int(100 * int(record.get("completedBatches", 0)) / int(total)))
+
+
+def final_state(record: dict) -> UploadState:
+    """The state a fully accounted upload ends in."""
+    if record.get("cancelRequested"):
+        return UploadState.CANCELLED
+    if int(record.get("failed", 0)) > 0:
+        return UploadState.COMPLETED_WITH_ERRORS
+    return UploadState.COMPLETED

@@ -1,0 +1,79 @@
+"""Starting an upload: check the request, record it, and hand out a presigned POST."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from easycrm.files import FileStore, upload_key
+from easycrm.repositories.status import StatusRepository
+from easycrm.settings import Settings
+from easycrm.spreadsheet import SUPPORTED_EXTENSIONS
+
+PRESIGNED_POST_SECONDS = 900
+MAX_FILE_NAME_CHARS = 200
+ACCEPTED_CONTENT_TYPES = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "text/csv",
+        "text/plain",
+        "text/tab-separated-values",
+        "application/csv",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
+
+class UploadRejected(Exception):
+    """A request the API answers with a 4xx; the message is shown to the user as it is."""
+
+    def __init__(self, status_code: int, code: str, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+
+
+def clean_file_name(raw: object) -> str:
+    """A safe object-key segment that still reads like the user's file name."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise UploadRejected(400, "INVALID_FILE_NAME", "fileName is required.")
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    if not name:
+        raise UploadRejected(400, "INVALID_FILE_NAME", "fileName is not a usable file name.")
+    if len(name) > MAX_FILE_NAME_CHARS:
+        stem, dot, extension = name.rpartition(".")
+        name = stem[: MAX_FILE_NAME_CHARS - len(extension) - 1] + dot + extension
+    return name
+
+
+def start_upload(request: dict, owner: str, *, settings: Settings, statuses: StatusRepository, files: FileStore) -> dict:
+    file_name = clean_file_name(request.get("fileName"))
+    extension = "." + file_name.rpartition(".")[2].lower() if "." in file_name else ""
+    if extension not in SUPPORTED_EXTENSIONS:
+        raise UploadRejected(
+            400,
+            "UNSUPPORTED_FILE_TYPE",
+            f"{file_name} is not a supported file type. Upload one of: {', '.join(SUPPORTED_EXTENSIONS)}.",
+        )
+    content_type = request.get("contentType") or ""
+    if not isinstance(content_type, str) or content_type.split(";")[0].strip().lower() not in ACCEPTED_CONTENT_TYPES:
+        raise UploadRejected(400, "UNSUPPORTED_FILE_TYPE", f"Content type {content_type!r} is not a spreadsheet.")
+    file_size = request.get("fileSize")
+    if isinstance(file_size, bool) or not isinstance(file_size, int) or file_size <= 0:
+        raise UploadRejected(400, "INVALID_FILE_SIZE", "fileSize must be a positive number of bytes.")
+    if file_size > settings.max_upload_bytes:
+        raise UploadRejected(
+            413, "FILE_TOO_LARGE", f"{file_name} is larger than the {settings.max_upload_mb} MB upload limit."
+        )
+    upload_id = uuid.uuid4().hex
+    key = upload_key(upload_id, file_name)
+    statuses.create(upload_id=upload_id, owner=owner, file_name=file_name, file_size=file_size, object_key=key)
+    post = files.presigned_post(key, max_bytes=settings.max_upload_bytes, expires_in=PRESIGNED_POST_SECONDS)
+    return {"uploadId": upload_id, "upload": {"url": post["url"], "fields": post["fields"]}, "expiresIn": PRESIGNED_POST_SECONDS}
