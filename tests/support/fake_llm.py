@@ -1,0 +1,239 @@
+"""A scriptable OpenAI-compatible chat server on 127.0.0.1, so LLM code is tested over real HTTP.
+
+    with FakeLlmServer() as server:
+        server.script([Reply.error(429, retry_after="1"), Reply.blank(), Reply.well()])
+        client = DeepSeekClient(base_url=server.base_url, ...)
+        ...
+        assert server.requests[-1].body["thinking"] == {"type": "disabled"}
+
+Each request takes the next scripted `Reply`; once the script runs out, every request gets the
+server's default reply (`Reply.well()` unless given). Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from easycrm.llm import INDUSTRIES
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    def message(self, role: str) -> str:
+        """The content of the first chat message with `role`."""
+        return next(m["content"] for m in self.body["messages"] if m["role"] == role)
+
+    @property
+    def system(self) -> str:
+        return self.message("system")
+
+    @property
+    def user(self) -> str:
+        return self.message("user")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server does with one request: wait, then answer `status` with chat `content` or an error."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+    content: Callable[[RecordedRequest], str] | None = None
+    error_message: str = "error"
+
+    @classmethod
+    def well(cls) -> Reply:
+        """The leads of the request with tidied casing, as a careful model would answer."""
+        return cls.edited(lambda rows: None)
+
+    @classmethod
+    def edited(cls, edit: Callable[[Rows], Rows | None]) -> Reply:
+        """The well-behaved answer after `edit` changed its rows in place (or returned new ones)."""
+
+        def content(request: RecordedRequest) -> str:
+            rows = [_tidied(lead) for lead in json.loads(request.user)["leads"]]
+            edited = edit(rows)
+            return json.dumps({"leads": rows if edited is None else edited})
+
+        return cls(content=content)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Reply:
+        """The well-behaved answer, after `seconds` (longer than the client's timeout to force one)."""
+        return cls(delay_seconds=seconds, content=cls.well().content)
+
+    @classmethod
+    def error(cls, status: int, *, retry_after: str | None = None, message: str = "error") -> Reply:
+        """An HTTP error with an OpenAI-style error body and, optionally, a Retry-After header."""
+        headers = {} if retry_after is None else {"Retry-After": retry_after}
+        return cls(status=status, headers=headers, error_message=message)
+
+    @classmethod
+    def text(cls, content: str) -> Reply:
+        """A successful completion whose message content is exactly `content`."""
+        return cls(content=lambda request: content)
+
+    @classmethod
+    def answer(cls, answer: Any) -> Reply:
+        """A successful completion whose message content is `answer` as JSON."""
+        return cls.text(json.dumps(answer))
+
+    @classmethod
+    def blank(cls) -> Reply:
+        return cls.text("")
+
+    @classmethod
+    def broken_json(cls) -> Reply:
+        return cls.text('{"leads": [{"i": 0, "name": ')
+
+    @classmethod
+    def missing_rows(cls, *indexes: int) -> Reply:
+        return cls.edited(lambda rows: [row for row in rows if row["i"] not in indexes])
+
+    @classmethod
+    def changed_contact(cls, email: str = "attacker@evil.test", phone: str = "+15555550123") -> Reply:
+        """Every row also claims a new email and phone, as a model obeying injected text would."""
+        return cls.edited(lambda rows: [{**row, "email": email, "phone": phone} for row in rows])
+
+    @classmethod
+    def extra_rows(cls) -> Reply:
+        """Rows the request never had: out of range, negative, and indexes of the wrong type."""
+        extras = [{"i": 99, "name": "Ghost"}, {"i": -1, "name": "Ghost"}, {"i": "0", "name": "Ghost"}, "Ghost"]
+        return cls.edited(lambda rows: rows + extras)
+
+    @classmethod
+    def wrong_types(cls) -> Reply:
+        """Every presentation field of every row as a non-string."""
+        return cls.edited(
+            lambda rows: [
+                {"i": row["i"], "name": 42, "firstName": None, "lastName": ["Doe"], "company": {"x": 1}} for row in rows
+            ]
+        )
+
+
+class FakeLlmServer:
+    """An OpenAI-compatible `POST /chat/completions` endpoint on a free port of 127.0.0.1."""
+
+    def __init__(self, default: Reply | None = None) -> None:
+        self._default = default or Reply.well()
+        self._script: deque[Reply] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-llm", daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def script(self, replies: Iterable[Reply]) -> None:
+        """Queue replies for the next requests, in order."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def __enter__(self) -> FakeLlmServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopping.set()  # wakes slow replies so shutdown does not wait for them
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def _next_reply(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self._requests.append(request)
+            return self._script.popleft() if self._script else self._default
+
+
+def _handler_for(server: FakeLlmServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            request = RecordedRequest("POST", self.path, dict(self.headers.items()), body)
+            reply = server._next_reply(request)
+            if server._stopping.wait(reply.delay_seconds):
+                return
+            if self.path != "/chat/completions":
+                self._send(404, {}, _error_body("not found"))
+            elif reply.status != 200:
+                self._send(reply.status, reply.headers, _error_body(reply.error_message))
+            else:
+                model = body.get("model", "") if isinstance(body, dict) else ""
+                self._send(200, reply.headers, _completion(model, reply.content(request)))
+
+        def _send(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
+            payload = json.dumps(body).encode()
+            try:
+                self.send_response(status)
+                for name, value in {**headers, "Content-Type": "application/json"}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timed out) before the answer was ready
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: tests assert on recorded requests, not on access logs."""
+
+    return Handler
+
+
+def _completion(model: str, content: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+    }
+
+
+def _error_body(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "fake_error", "code": None}}
+
+
+def _tidied(lead: dict[str, Any]) -> dict[str, Any]:
+    """What a careful model makes of one request lead: capitalized words, a first/last split, a listed industry."""
+    row = {key: string.capwords(value) if isinstance(value, str) else value for key, value in lead.items()}
+    first, _, last = row.get("name", "").partition(" ")
+    row["firstName"] = row.get("firstName") or first
+    row["lastName"] = row.get("lastName") or last
+    industry = row.get("industry", "")
+    row["industry"] = next(
+        (known for known in INDUSTRIES if industry and industry.casefold() in known.casefold()), industry
+    )
+    return row
