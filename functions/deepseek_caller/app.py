@@ -3,7 +3,6 @@
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from easycrm import wiring
 from easycrm.batches import BatchMessage
 from easycrm.observability import logger, tracer

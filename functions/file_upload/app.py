@@ -3,7 +3,6 @@
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from easycrm import wiring
 from easycrm.observability import logger, tracer
 from easycrm.uploads import UploadRejected, start_upload
@@ -27,9 +26,7 @@ def create_upload():
     if not isinstance(body, dict):
         raise UploadRejected(400, "INVALID_REQUEST", "The request body must be a JSON object.")
     owner = app.current_event.request_context.authorizer.claims["sub"]
-    result = start_upload(
-        body, owner, settings=wiring.settings(), statuses=wiring.statuses(), files=wiring.files()
-    )
+    result = start_upload(body, owner, settings=wiring.settings(), statuses=wiring.statuses(), files=wiring.files())
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=result)
 
 

@@ -4,7 +4,6 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from easycrm import wiring
 from easycrm.observability import logger, tracer
 

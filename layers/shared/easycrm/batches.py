@@ -52,7 +52,9 @@ class BatchMessage:
                 worksheet=body.get("worksheet"),
                 headers=[str(header) for header in body["headers"]],
                 mapping={str(field): [int(i) for i in columns] for field, columns in body["mapping"].items()},
-                rows=[(int(number), None if cells is None else [str(c) for c in cells]) for number, cells in body["rows"]],
+                rows=[
+                    (int(number), None if cells is None else [str(c) for c in cells]) for number, cells in body["rows"]
+                ],
             )
         except (KeyError, TypeError, ValueError) as error:
             raise InvalidBatchMessage(f"malformed batch message: {error}") from error

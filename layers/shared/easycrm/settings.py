@@ -21,10 +21,11 @@ class Settings:
     default_region: str = "US"
     llm_provider: str = "rules"
     deepseek_api_key: str = ""
+    deepseek_api_key_secret_arn: str = ""
     deepseek_base_url: str = DEFAULT_DEEPSEEK_BASE_URL
     deepseek_model: str = DEFAULT_DEEPSEEK_MODEL
-    deepseek_timeout_seconds: float = 30.0
-    deepseek_max_retries: int = 4
+    deepseek_timeout_seconds: float = 25.0
+    deepseek_max_retries: int = 3
     max_receive_count: int = 3
 
     @property
@@ -33,7 +34,7 @@ class Settings:
 
     @property
     def llm_enabled(self) -> bool:
-        return self.llm_provider == "deepseek" and bool(self.deepseek_api_key)
+        return self.llm_provider == "deepseek" and bool(self.deepseek_api_key or self.deepseek_api_key_secret_arn)
 
     def __repr__(self) -> str:  # never print the key
         shown = {k: v for k, v in self.__dict__.items() if k != "deepseek_api_key"}
@@ -55,10 +56,11 @@ class Settings:
             default_region=(env.get("DEFAULT_REGION") or "US").upper(),
             llm_provider=provider,
             deepseek_api_key=env.get("DEEPSEEK_API_KEY", ""),
+            deepseek_api_key_secret_arn=env.get("DEEPSEEK_API_KEY_SECRET_ARN", ""),
             deepseek_base_url=(env.get("DEEPSEEK_BASE_URL") or DEFAULT_DEEPSEEK_BASE_URL).rstrip("/"),
             deepseek_model=env.get("DEEPSEEK_MODEL") or DEFAULT_DEEPSEEK_MODEL,
-            deepseek_timeout_seconds=float(env.get("DEEPSEEK_TIMEOUT_SECONDS") or 30),
-            deepseek_max_retries=_positive_int(env, "DEEPSEEK_MAX_RETRIES", 4, allow_zero=True),
+            deepseek_timeout_seconds=float(env.get("DEEPSEEK_TIMEOUT_SECONDS") or 25),
+            deepseek_max_retries=_positive_int(env, "DEEPSEEK_MAX_RETRIES", 3, allow_zero=True),
             max_receive_count=_positive_int(env, "MAX_RECEIVE_COUNT", 3),
         )
 

@@ -53,7 +53,9 @@ def clean_file_name(raw: object) -> str:
     return name
 
 
-def start_upload(request: dict, owner: str, *, settings: Settings, statuses: StatusRepository, files: FileStore) -> dict:
+def start_upload(
+    request: dict, owner: str, *, settings: Settings, statuses: StatusRepository, files: FileStore
+) -> dict:
     file_name = clean_file_name(request.get("fileName"))
     extension = "." + file_name.rpartition(".")[2].lower() if "." in file_name else ""
     if extension not in SUPPORTED_EXTENSIONS:
@@ -76,4 +78,8 @@ def start_upload(request: dict, owner: str, *, settings: Settings, statuses: Sta
     key = upload_key(upload_id, file_name)
     statuses.create(upload_id=upload_id, owner=owner, file_name=file_name, file_size=file_size, object_key=key)
     post = files.presigned_post(key, max_bytes=settings.max_upload_bytes, expires_in=PRESIGNED_POST_SECONDS)
-    return {"uploadId": upload_id, "upload": {"url": post["url"], "fields": post["fields"]}, "expiresIn": PRESIGNED_POST_SECONDS}
+    return {
+        "uploadId": upload_id,
+        "upload": {"url": post["url"], "fields": post["fields"]},
+        "expiresIn": PRESIGNED_POST_SECONDS,
+    }

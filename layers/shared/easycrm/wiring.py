@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from easycrm import aws
@@ -40,10 +41,22 @@ def splitter() -> UploadSplitter:
     return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url))
 
 
+def llm_client() -> DeepSeekClient | None:
+    """DeepSeek when configured; the key comes from the environment or, in AWS, Secrets Manager."""
+    current = settings()
+    if not current.llm_enabled:
+        return None
+    if current.deepseek_api_key:
+        return DeepSeekClient.from_settings(current)
+    from aws_lambda_powertools.utilities import parameters
+
+    secret = parameters.get_secret(current.deepseek_api_key_secret_arn, max_age=300)
+    return DeepSeekClient.from_settings(replace(current, deepseek_api_key=str(secret).strip()))
+
+
 @cache
 def batch_processor() -> BatchProcessor:
-    llm = DeepSeekClient.from_settings(settings()) if settings().llm_enabled else None
-    return BatchProcessor(settings(), leads(), UploadTracker(statuses(), files()), llm)
+    return BatchProcessor(settings(), leads(), UploadTracker(statuses(), files()), llm_client())
 
 
 def reset() -> None:

@@ -22,7 +22,7 @@ class LeadRepository:
         A retry of the row that created the lead still reports it as created (via `createdBy`).
         """
         token = source.token()
-        names: dict[str, str] = {}
+        names: dict[str, str] = {"#worksheet": "_worksheet"}
         values: dict = {
             ":now": utc_now_iso(),
             ":key": key,
@@ -32,6 +32,7 @@ class LeadRepository:
             ":uploads": {source.upload_id},
             ":file": source.file_name,
             ":row": source.row,
+            ":worksheet": source.worksheet or "",
         }
         sets = [
             "updatedAt = :now",
@@ -41,27 +42,24 @@ class LeadRepository:
             "uploadId = if_not_exists(uploadId, :upload)",
             "sourceFile = if_not_exists(sourceFile, :file)",
             "sourceRow = if_not_exists(sourceRow, :row)",
+            "#worksheet = if_not_exists(#worksheet, :worksheet)",  # "" for CSV, so a later sheet can't claim it
         ]
-        if source.worksheet is not None:
-            names["#worksheet"] = "_worksheet"
-            values[":worksheet"] = source.worksheet
-            sets.append("#worksheet = if_not_exists(#worksheet, :worksheet)")
         for position, field in enumerate(LEAD_FIELDS):
             value = lead.get(field)
             if not value:
                 continue
             names[f"#f{position}"] = field
             values[f":f{position}"] = value
-            keep_existing = field == "phone" and value == PHONE_UNPARSEABLE
-            sets.append(
-                f"#f{position} = if_not_exists(#f{position}, :f{position})" if keep_existing else f"#f{position} = :f{position}"
-            )
+            if field == "phone" and value == PHONE_UNPARSEABLE:  # never let "N/A" replace a real number
+                sets.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
+            else:
+                sets.append(f"#f{position} = :f{position}")
         response = self._table.update_item(
             Key={"leadId": lead_id_for(key)},
             UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-            ReturnValues="UPDATED_OLD",
+            ReturnValues="ALL_OLD",
         )
         previous_creator = response.get("Attributes", {}).get("createdBy")
         return previous_creator is None or previous_creator == token
@@ -84,6 +82,8 @@ class LeadRepository:
 def to_lead(item: dict) -> dict:
     """The stored item as API clients see it: `sources` decoded, bookkeeping dropped."""
     lead = plain({key: value for key, value in item.items() if key not in ("createdBy", "dedupKey")})
+    if not lead.get("_worksheet"):
+        lead.pop("_worksheet", None)
     lead["sources"] = sorted(
         (SourceRef.parse(token) for token in item.get("sources", ())),
         key=lambda source: (source["uploadId"], source.get("worksheet") or "", source["row"]),

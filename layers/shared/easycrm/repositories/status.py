@@ -138,7 +138,9 @@ class StatusRepository:
             unsent = unsent_sheet_rows.get(sheet, 0)
             if unsent:
                 values[f":wsunsent{position}"] = unsent
-                sets.append(f"worksheets.#ws{position}.cancelled = worksheets.#ws{position}.cancelled + :wsunsent{position}")
+                sets.append(
+                    f"worksheets.#ws{position}.cancelled = worksheets.#ws{position}.cancelled + :wsunsent{position}"
+                )
         return self._update(
             upload_id,
             UpdateExpression=f"SET {', '.join(sets)} ADD {', '.join(adds)}",

@@ -1,0 +1,69 @@
+# Easy CRM — every target does its own set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+# Lambda runs python3.13; `sam build` needs that interpreter on PATH (pyenv provides one here).
+SAM_PYENV ?= 3.11.7:3.13.0
+
+.PHONY: run test unit integration e2e lint format bench validate build sample clean
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	touch $@
+
+## The main job: import the sample workbook through the real pipeline on the local stack.
+run: $(VENV)/.installed
+	scripts/easycrm import samples/leads-sample.xlsx
+
+## Everything: lint, template validation, unit, integration and end-to-end tests.
+test: $(VENV)/.installed $(SAM_VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml --region us-east-1
+	$(PY) -m pytest
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit
+
+integration: $(VENV)/.installed
+	$(PY) -m pytest tests/integration
+
+e2e: $(VENV)/.installed
+	$(PY) -m pytest tests/e2e
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+validate: $(SAM_VENV)/.installed
+	$(SAM) validate --lint --template template.yaml --region us-east-1
+	$(VENV)/bin/cfn-lint template.yaml
+
+## Performance figures (sample workbook and a 50,000-row CSV) as a table and bench-results.json.
+bench: $(VENV)/.installed
+	$(PY) scripts/bench.py
+
+build: $(SAM_VENV)/.installed
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" PYENV_VERSION=$(SAM_PYENV) $(SAM) build
+
+sample: $(VENV)/.installed
+	$(PY) scripts/make_sample_workbook.py
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache artifacts

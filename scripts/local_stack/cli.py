@@ -1,0 +1,184 @@
+"""`scripts/easycrm`: the Docker-free stand-in for `sam local`, plus a one-shot importer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import os
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from scripts.local_stack.apigw import proxy_event
+from scripts.local_stack.stack import LocalStack
+
+CLI_OWNER_CLAIMS = {"sub": "local-cli", "email": "cli@localhost", "cognito:username": "local-cli"}
+SUMMARY_FIELDS = ("fileName", "uploadId", "status", "rows", "created", "updated", "rejected", "failed", "cancelled")
+FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
+SAMPLE_WORKBOOK = Path(__file__).resolve().parents[2] / "samples" / "leads-sample.xlsx"
+
+
+def _parameter_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator:
+            raise SystemExit(f"--parameter-overrides expects Name=Value, got {pair!r}")
+        overrides[name] = value
+    return overrides
+
+
+def upload_file(stack: LocalStack, path: Path, claims: dict = CLI_OWNER_CLAIMS) -> dict:
+    """Start an upload through the real file-upload handler and POST the bytes to the presigned URL."""
+    request = {
+        "fileName": path.name,
+        "fileSize": path.stat().st_size,
+        "contentType": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+    }
+    response = stack.function("file_upload").invoke(proxy_event("POST", "/upload", body=request, claims=claims))
+    body = json.loads(response["body"])
+    if response["statusCode"] != 201:
+        return {"fileName": path.name, "uploadId": None, "status": "rejected", "error": body["error"]["message"]}
+    with path.open("rb") as handle:
+        posted = requests.post(
+            body["upload"]["url"], data=body["upload"]["fields"], files={"file": (path.name, handle)}, timeout=300
+        )
+    posted.raise_for_status()
+    return {"fileName": path.name, "uploadId": body["uploadId"]}
+
+
+def wait_until_final(upload_ids: list[str], timeout_seconds: float) -> dict[str, dict]:
+    from easycrm import wiring
+
+    deadline = time.monotonic() + timeout_seconds
+    records: dict[str, dict] = {}
+    while True:
+        records = {upload_id: wiring.statuses().get(upload_id) or {} for upload_id in upload_ids}
+        if all(record.get("status") in FINAL for record in records.values()) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.2)
+
+
+def summary(started: dict, record: dict) -> dict:
+    result = {field: record.get(field, started.get(field)) for field in SUMMARY_FIELDS}
+    for counter in ("rows", "created", "updated", "rejected", "failed", "cancelled"):
+        result[counter] = int(result[counter] or 0)
+    if record.get("error") or started.get("error"):
+        result["error"] = record.get("error") or started.get("error")
+    if record.get("worksheets"):
+        result["worksheets"] = record["worksheets"]
+    return result
+
+
+def command_import(args: argparse.Namespace) -> int:
+    paths = [Path(name) for name in args.files]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        print(f"easycrm: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # the summary is the output; the pipeline's INFO logs are noise here
+    started_at = time.monotonic()
+    with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
+        stack.start_workers()
+        started = [upload_file(stack, path) for path in paths]
+        records = wait_until_final([item["uploadId"] for item in started if item["uploadId"]], args.timeout)
+        results = [summary(item, records.get(item["uploadId"], {})) for item in started]
+        if args.dump_leads:
+            from easycrm import wiring
+
+            leads = sorted(wiring.leads().scan_all(), key=lambda lead: lead.get("createdAt", ""))
+            Path(args.dump_leads).write_text(json.dumps(leads, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    elapsed = time.monotonic() - started_at
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        for result in results:
+            print(_human_summary(result))
+        print(f"({elapsed:.1f} s)")
+    unfinished = [result for result in results if result["status"] not in FINAL]
+    return 1 if unfinished else 0
+
+
+def _human_summary(result: dict) -> str:
+    line = (
+        f"{result['fileName']}: {result['status']} - {result['rows']} rows: {result['created']} new, "
+        f"{result['updated']} merged, {result['rejected']} rejected, {result['failed']} failed, "
+        f"{result['cancelled']} cancelled"
+    )
+    if result.get("error"):
+        line += f"\n  {result['error']}"
+    for sheet, counts in (result.get("worksheets") or {}).items():
+        line += f"\n  [{sheet}] {counts.get('rows', 0)} rows: {counts.get('created', 0)} new, "
+        line += f"{counts.get('updated', 0)} merged, {counts.get('rejected', 0)} rejected"
+    return line
+
+
+def command_invoke(args: argparse.Namespace) -> int:
+    event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
+        _seed_event_state(stack, event, Path(args.object) if args.object else SAMPLE_WORKBOOK)
+        result = stack.function(args.function).invoke(event)
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
+    """Give a fresh stack what the event refers to: the upload records, and the S3 objects' bytes."""
+    from urllib.parse import unquote_plus
+
+    from easycrm import wiring
+    from easycrm.files import upload_id_from_key
+
+    def ensure_upload(upload_id: str, file_name: str, key: str) -> None:
+        if wiring.statuses().get(upload_id) is None:
+            wiring.statuses().create(
+                upload_id=upload_id,
+                owner=CLI_OWNER_CLAIMS["sub"],
+                file_name=file_name,
+                file_size=sample.stat().st_size,
+                object_key=key,
+            )
+
+    s3 = stack.client("s3")
+    for record in event.get("Records", []):
+        if "s3" in record:
+            key = unquote_plus(record["s3"]["object"]["key"])
+            upload_id = upload_id_from_key(key)
+            if upload_id:
+                ensure_upload(upload_id, key.rsplit("/", 1)[-1], key)
+            s3.put_object(Bucket=record["s3"]["bucket"]["name"], Key=key, Body=sample.read_bytes())
+        elif record.get("eventSource") == "aws:sqs":
+            body = json.loads(record["body"])
+            ensure_upload(body["uploadId"], body["fileName"], f"uploads/{body['uploadId']}/{body['fileName']}")
+            wiring.statuses().mark_processing(body["uploadId"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="easycrm", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    importer = commands.add_parser("import", help="import files through the real pipeline on an embedded stack")
+    importer.add_argument("files", nargs="+", metavar="FILE")
+    importer.add_argument("--json", action="store_true", help="print the summaries as a JSON array")
+    importer.add_argument("--dump-leads", metavar="PATH", help="write every stored lead as JSON")
+    importer.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the imports (3600)")
+    importer.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
+    importer.set_defaults(run=command_import)
+
+    invoke = commands.add_parser("invoke", help="run one function's real handler with an event (like sam local invoke)")
+    invoke.add_argument("function", metavar="FUNCTION", help="folder name (lead_splitter) or logical id")
+    invoke.add_argument("event", metavar="EVENT.json")
+    invoke.add_argument(
+        "--object", metavar="FILE", help="content for the S3 objects an S3 event names (samples/leads-sample.xlsx)"
+    )
+    invoke.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
+    invoke.set_defaults(run=command_invoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)

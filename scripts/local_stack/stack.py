@@ -1,0 +1,242 @@
+"""The embedded stack: a moto server, the template's resources, and the real handlers in-process."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from scripts.local_stack.template import ACCOUNT_ID, REGION, FunctionSpec, Template
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+
+# Settings a developer may set in the environment to override the template's values locally.
+ENVIRONMENT_OVERRIDES = (
+    "LLM_PROVIDER",
+    "DEEPSEEK_API_KEY",
+    "DEEPSEEK_BASE_URL",
+    "DEEPSEEK_MODEL",
+    "DEFAULT_REGION",
+    "BATCH_SIZE",
+    "MAX_UPLOAD_MB",
+    "LOG_LEVEL",
+)
+_AWS_VARIABLES_TO_CLEAR = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
+
+
+class LocalContext:
+    """The parts of the Lambda context object that handlers and Powertools read."""
+
+    def __init__(self, spec: FunctionSpec):
+        self.function_name = spec.logical_id
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = spec.memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.logical_id}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{spec.logical_id}"
+        self.log_stream_name = "local"
+        self._timeout_ms = spec.timeout * 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._timeout_ms
+
+
+@dataclass
+class Function:
+    spec: FunctionSpec
+
+    def load_handler(self, instance: str | None = None):
+        """The handler; a named instance is a separate module copy, like a separate Lambda container."""
+        if instance is None:
+            module = importlib.import_module(self.spec.module)
+        else:
+            path = REPO_ROOT / (self.spec.module.replace(".", "/") + ".py")
+            module_spec = importlib.util.spec_from_file_location(f"{self.spec.module}__{instance}", path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        return getattr(module, self.spec.handler)
+
+    def invoke(self, event: dict, handler=None) -> Any:
+        return (handler or self.load_handler())(event, LocalContext(self.spec))
+
+
+class LocalStack:
+    def __init__(self, parameter_overrides: dict[str, str] | None = None, quiet: bool = True):
+        self.template = Template(TEMPLATE_PATH, parameter_overrides)
+        self.quiet = quiet
+        self._server: ThreadedMotoServer | None = None
+        self.endpoint = ""
+        self.functions: dict[str, Function] = {}
+        self.queues: dict[str, str] = {}  # logical id → URL
+        self._workers: list = []
+        self.stop_event = threading.Event()
+
+    # lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        if self.quiet:
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        self._point_process_at_moto()
+        self._create_resources()
+        self._load_functions()
+        return self
+
+    def start_workers(self) -> None:
+        from scripts.local_stack.workers import build_workers
+
+        self._workers = build_workers(self)
+        for worker in self._workers:
+            worker.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for worker in self._workers:
+            worker.join(timeout=30)
+        if self._server:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # wiring ------------------------------------------------------------------------------------
+    def client(self, service: str):
+        return boto3.session.Session().client(service, endpoint_url=self.endpoint, region_name=REGION)
+
+    def _point_process_at_moto(self) -> None:
+        for name in _AWS_VARIABLES_TO_CLEAR:
+            os.environ.pop(name, None)
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
+        for path in (REPO_ROOT, REPO_ROOT / "layers" / "shared"):
+            if str(path) not in sys.path:
+                sys.path.insert(0, str(path))
+
+    def _create_resources(self) -> None:
+        template = self.template
+        for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
+            name = template.resolve(resource["Properties"]["TableName"])
+            template.physical[logical_id] = {
+                "Ref": name,
+                "Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}",
+            }
+        for logical_id, resource in template.of_type("AWS::SQS::Queue").items():
+            name = template.resolve(resource["Properties"]["QueueName"])
+            template.physical[logical_id] = {
+                "Ref": f"{self.endpoint}/{ACCOUNT_ID}/{name}",
+                "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
+                "QueueName": name,
+            }
+        for resource in template.of_type("AWS::S3::Bucket").values():
+            name = template.resolve(resource["Properties"]["BucketName"])
+            template.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+        for logical_id, resource in template.of_type("AWS::Serverless::Function").items():
+            name = template.resolve(resource["Properties"].get("FunctionName", logical_id))
+            template.physical[logical_id] = {
+                "Ref": name,
+                "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
+            }
+
+        dynamodb = self.client("dynamodb")
+        for resource in template.of_type("AWS::DynamoDB::Table").values():
+            properties = template.resolve(resource["Properties"])
+            arguments = {
+                "TableName": properties["TableName"],
+                "AttributeDefinitions": properties["AttributeDefinitions"],
+                "KeySchema": properties["KeySchema"],
+                "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+            }
+            if properties.get("GlobalSecondaryIndexes"):
+                arguments["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+            dynamodb.create_table(**arguments)
+
+        sqs = self.client("sqs")
+        queue_resources = template.of_type("AWS::SQS::Queue")
+        for logical_id, resource in queue_resources.items():
+            properties = resource["Properties"]
+            attributes = {
+                key: str(template.resolve(properties[key]))
+                for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+                if key in properties
+            }
+            sqs.create_queue(QueueName=template.physical[logical_id]["QueueName"], Attributes=attributes)
+            self.queues[logical_id] = template.physical[logical_id]["Ref"]
+        for logical_id, resource in queue_resources.items():
+            redrive = resource["Properties"].get("RedrivePolicy")
+            if redrive:
+                policy = template.resolve(redrive)
+                sqs.set_queue_attributes(
+                    QueueUrl=self.queues[logical_id],
+                    Attributes={
+                        "RedrivePolicy": json.dumps(
+                            {
+                                "deadLetterTargetArn": policy["deadLetterTargetArn"],
+                                "maxReceiveCount": str(policy["maxReceiveCount"]),
+                            }
+                        )
+                    },
+                )
+
+        s3 = self.client("s3")
+        for resource in template.of_type("AWS::S3::Bucket").values():
+            properties = template.resolve(resource["Properties"])
+            s3.create_bucket(Bucket=properties["BucketName"])
+            if "CorsConfiguration" in properties:
+                renamed = {"MaxAge": "MaxAgeSeconds", "Id": "ID", "ExposedHeaders": "ExposeHeaders"}
+                rules = [
+                    {renamed.get(key, key): value for key, value in rule.items()}
+                    for rule in properties["CorsConfiguration"]["CorsRules"]
+                ]
+                s3.put_bucket_cors(Bucket=properties["BucketName"], CORSConfiguration={"CORSRules": rules})
+
+    def _load_functions(self) -> None:
+        specs = self.template.functions(REPO_ROOT)
+        environment: dict[str, str] = {}
+        for spec in specs:
+            for name, value in spec.environment.items():
+                if environment.setdefault(name, value) != value:
+                    raise ValueError(f"{name} differs between functions; the local stack shares one environment")
+            self.functions[spec.logical_id] = Function(spec)
+        for name in ENVIRONMENT_OVERRIDES:
+            if os.environ.get(name):
+                environment[name] = os.environ[name]
+        os.environ.update(environment)
+        from easycrm import wiring
+
+        wiring.reset()
+
+    def function(self, name: str) -> Function:
+        """Look a function up by logical id, folder name (`lead_splitter`) or deployed name."""
+        for logical_id, function in self.functions.items():
+            folder = function.spec.module.split(".")[-2]
+            if name in (logical_id, folder, self.template.physical[logical_id]["Ref"]):
+                return function
+        known = ", ".join(function.spec.module.split(".")[-2] for function in self.functions.values())
+        raise KeyError(f"No function {name!r} in template.yaml (known: {known})")

@@ -1,0 +1,178 @@
+"""Reads template.yaml (the single source of truth) and resolves its intrinsic functions locally."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+STACK_NAME = "easycrm-local"
+
+_SEQUENCE_TAGS = {"GetAtt", "If", "Join", "Select", "Split", "Equals", "Not", "And", "Or", "FindInMap"}
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML loader that turns short-form tags (`!Ref`, `!Sub`, ...) into their long form."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {"Ref": value} if suffix == "Ref" else {f"Fn::{suffix}": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+@dataclass
+class EventSource:
+    kind: str  # "S3" or "SQS"
+    properties: dict
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    module: str  # e.g. functions.lead_splitter.app
+    handler: str
+    timeout: int
+    memory_mb: int
+    environment: dict[str, str]
+    events: list[EventSource] = field(default_factory=list)
+
+
+class Template:
+    """A parsed template plus the local physical ids of its resources."""
+
+    def __init__(self, path: Path, parameter_overrides: dict[str, str] | None = None):
+        self.path = path
+        self.body = yaml.load(path.read_text(), Loader=_CloudFormationLoader)
+        self.resources: dict[str, dict] = self.body["Resources"]
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in self.body.get("Parameters", {}).items()}
+        unknown = set(parameter_overrides or {}) - set(self.parameters)
+        if unknown:
+            raise ValueError(f"Unknown template parameters: {', '.join(sorted(unknown))}")
+        self.parameters.update(parameter_overrides or {})
+        self.physical: dict[str, dict[str, str]] = {}  # logical id → {"Ref": ..., "Arn": ..., ...}
+
+    def of_type(self, resource_type: str) -> dict[str, dict]:
+        return {name: spec for name, spec in self.resources.items() if spec["Type"] == resource_type}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) != 1:
+            return {key: self.resolve(item) for key, item in value.items()}
+        ((key, argument),) = value.items()
+        if key == "Ref":
+            return self._ref(argument)
+        if key == "Fn::GetAtt":
+            logical_id, attribute = argument
+            return self.physical[logical_id][attribute]
+        if key == "Fn::Sub":
+            return self._sub(argument)
+        if key == "Fn::If":
+            condition, when_true, when_false = argument
+            return self.resolve(when_true if self.condition(condition) else when_false)
+        if key == "Fn::Join":
+            separator, items = argument
+            return separator.join(str(self.resolve(item)) for item in items)
+        if key.startswith("Fn::"):
+            raise NotImplementedError(f"{key} is not supported by the local stack")
+        return {key: self.resolve(argument)}
+
+    def condition(self, name: str) -> bool:
+        return bool(self._evaluate(self.body.get("Conditions", {})[name]))
+
+    def _evaluate(self, expression: Any) -> Any:
+        ((key, argument),) = expression.items()
+        if key == "Fn::Equals":
+            left, right = (self.resolve(item) for item in argument)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._evaluate(argument[0])
+        if key == "Fn::And":
+            return all(self._evaluate(item) for item in argument)
+        if key == "Fn::Or":
+            return any(self._evaluate(item) for item in argument)
+        if key == "Condition":
+            return self.condition(argument)
+        raise NotImplementedError(f"{key} is not supported in local conditions")
+
+    def _ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Region": REGION,
+            "AWS::StackName": STACK_NAME,
+            "AWS::Partition": "aws",
+            "AWS::NoValue": None,
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.physical[name]["Ref"]
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        variables = {key: self.resolve(item) for key, item in variables.items()}
+
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name:
+                logical_id, attribute = name.split(".", 1)
+                return str(self.physical[logical_id][attribute])
+            return str(self._ref(name))
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+    def functions(self, repo_root: Path) -> list[FunctionSpec]:
+        globals_ = self.body.get("Globals", {}).get("Function", {})
+        specs = []
+        for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
+            properties = {**globals_, **resource["Properties"]}
+            environment = {
+                **globals_.get("Environment", {}).get("Variables", {}),
+                **resource["Properties"].get("Environment", {}).get("Variables", {}),
+            }
+            code_dir = Path(properties["CodeUri"]).as_posix().strip("/")
+            module_file, handler = properties["Handler"].rsplit(".", 1)
+            if not (repo_root / code_dir / f"{module_file}.py").is_file():
+                raise FileNotFoundError(f"{logical_id}: {code_dir}/{module_file}.py not found")
+            specs.append(
+                FunctionSpec(
+                    logical_id=logical_id,
+                    module=f"{code_dir.replace('/', '.')}.{module_file}",
+                    handler=handler,
+                    timeout=int(self.resolve(properties.get("Timeout", 3))),
+                    memory_mb=int(self.resolve(properties.get("MemorySize", 128))),
+                    environment={name: _text(self.resolve(value)) for name, value in environment.items()},
+                    events=[
+                        EventSource(kind=event["Type"], properties=event.get("Properties", {}))
+                        for event in resource["Properties"].get("Events", {}).values()
+                    ],
+                )
+            )
+        return specs
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
