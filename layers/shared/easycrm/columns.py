@@ -1,0 +1,272 @@
+"""Spreadsheet headers → canonical lead fields, by meaning rather than exact spelling.
+
+A sheet's mapping is decided once from its header row and then applied to every data row, so it has to
+be JSON-serializable (it travels in SQS messages): field → column indexes, best column first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+ColumnMapping = dict[str, list[int]]
+
+# Header phrases per field, already in `normalize_header` form. English plus the German, French and
+# Spanish spellings seen in real lead lists; German compounds are listed whole because they are one token.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": (
+        "email",
+        "mail",
+        "email address",
+        "mail address",
+        "emailadresse",
+        "mailadresse",
+        "courriel",
+        "adresse electronique",
+        "correo",
+        "correo electronico",
+    ),
+    "phone": (
+        "phone",
+        "phone number",
+        "telephone",
+        "telephone number",
+        "tel",
+        "mobile",
+        "mobile number",
+        "cell",
+        "cellphone",
+        "contact number",
+        "direct dial",
+        "telefon",
+        "telefonnummer",
+        "handy",
+        "handynummer",
+        "mobil",
+        "mobilnummer",
+        "rufnummer",
+        "portable",
+        "telefono",
+        "movil",
+        "celular",
+    ),
+    "name": (
+        "name",
+        "full name",
+        "contact",
+        "contact name",
+        "contact person",
+        "ansprechpartner",
+        "kontakt",
+        "kontaktperson",
+        "vollstandiger name",
+        "nom complet",
+        "nombre completo",
+    ),
+    "firstName": ("first name", "firstname", "first", "fname", "given name", "forename", "vorname", "prenom", "nombre"),
+    "lastName": (
+        "last name",
+        "lastname",
+        "last",
+        "lname",
+        "surname",
+        "family name",
+        "nachname",
+        "familienname",
+        "nom",
+        "nom de famille",
+        "apellido",
+        "apellidos",
+    ),
+    "company": (
+        "company",
+        "company name",
+        "organisation",
+        "organization",
+        "org",
+        "account",
+        "account name",
+        "employer",
+        "business",
+        "firma",
+        "firmenname",
+        "unternehmen",
+        "societe",
+        "entreprise",
+        "empresa",
+    ),
+    "title": (
+        "title",
+        "job title",
+        "jobtitle",
+        "position",
+        "role",
+        "job role",
+        "job",
+        "designation",
+        "titel",
+        "funktion",
+        "berufsbezeichnung",
+        "poste",
+        "fonction",
+        "cargo",
+        "puesto",
+    ),
+    "industry": (
+        "industry",
+        "sector",
+        "vertical",
+        "branche",
+        "industrie",
+        "secteur",
+        "secteur d activite",
+        "industria",
+    ),
+    "source": ("source", "lead source", "channel", "origin", "quelle", "herkunft", "origine", "fuente", "canal"),
+    "country": ("country", "country region", "land", "pays", "pais"),
+    "notes": (
+        "notes",
+        "note",
+        "comments",
+        "comment",
+        "remarks",
+        "bemerkungen",
+        "bemerkung",
+        "notizen",
+        "notiz",
+        "kommentar",
+        "commentaires",
+        "commentaire",
+        "remarques",
+        "notas",
+        "comentarios",
+        "observaciones",
+    ),
+}
+
+# Words that may surround a synonym without changing what the column holds ("Work phone", "Email 2",
+# "Nom de l'entreprise"). Any other extra word makes the match weak.
+_QUALIFIERS = frozenset(
+    {"work", "business", "biz", "primary", "main", "office", "private", "personal", "home", "direct"}
+    | {"contact", "lead", "customer", "client", "full", "name", "nom", "nombre"}
+    | {"address", "adresse", "direccion", "number", "no", "nr", "num"}
+    | {"of", "the", "de", "la", "le", "l", "du", "des", "del", "der", "die", "das"}
+)
+
+# Words that say the column is *about* a field rather than holding it ("Email opt-in", "Company size").
+_DISQUALIFIERS = frozenset(
+    {"opt", "optin", "optout", "opted", "consent", "permission", "subscribed", "unsubscribed", "not"}
+    | {"bounced", "verified", "valid", "status", "type", "date", "id", "count", "owner"}
+    | {"size", "employees", "revenue", "domain", "url", "website", "web", "linkedin", "twitter"}
+)
+
+EXACT, QUALIFIED, WEAK = 3, 2, 1
+
+
+def normalize_header(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces: "E-Mail-Adresse" → "email adresse"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+    return re.sub(r"\be mail\b", "email", words)
+
+
+def _match_level(header: str, synonym: str) -> int:
+    """How well a normalized header matches one synonym: EXACT, QUALIFIED, WEAK or 0."""
+    if header == synonym or header.replace(" ", "") == synonym.replace(" ", ""):
+        return EXACT
+    words, wanted = header.split(), synonym.split()
+    for start in range(len(words) - len(wanted) + 1):
+        if words[start : start + len(wanted)] == wanted:
+            extras = words[:start] + words[start + len(wanted) :]
+            return QUALIFIED if all(word in _QUALIFIERS or word.isdigit() for word in extras) else WEAK
+    return 0
+
+
+def _best_field(header: str) -> tuple[str, int] | None:
+    """The field a header most plausibly holds, with its match level; None when nothing fits."""
+    if not header or _DISQUALIFIERS.intersection(header.split()):
+        return None
+    best: tuple[int, int, str] | None = None
+    for field, synonyms in _SYNONYMS.items():
+        for synonym in synonyms:
+            level = _match_level(header, synonym)
+            # Longer synonyms are more specific: "company name" beats "name" for "Company Name".
+            candidate = (level, len(synonym.split()), field)
+            if level and (best is None or candidate[:2] > best[:2]):
+                best = candidate
+    return (best[2], best[0]) if best else None
+
+
+def map_headers(headers: list[str]) -> ColumnMapping:
+    """Map each column to at most one field; per field the best column comes first.
+
+    A field keeps extra columns only when they match well ("Mobile" and "Work phone"), so a weak
+    match such as "Email of assistant" never competes with a real "Email" column.
+    """
+    candidates: dict[str, list[tuple[int, int]]] = {}
+    for index, header in enumerate(headers):
+        match = _best_field(normalize_header(header or ""))
+        if match:
+            field, level = match
+            candidates.setdefault(field, []).append((-level, index))
+    mapping: ColumnMapping = {}
+    for field, ranked in candidates.items():
+        ranked.sort()
+        mapping[field] = [ranked[0][1]] + [index for level, index in ranked[1:] if -level >= QUALIFIED]
+    return mapping
+
+
+def find_header_row(rows: list[list[str]]) -> int | None:
+    """Index of the row that looks most like a header: most fields recognized, strong matches first.
+
+    Title rows ("Trade show leads 2026") and data rows rarely match more than one field, so the real
+    header wins; among equals the earliest row wins.
+    """
+    best_index, best_score = None, (0, 0)
+    for index, row in enumerate(rows):
+        matches = [match for match in map(_best_field, (normalize_header(cell or "") for cell in row)) if match]
+        score = (
+            len({field for field, level in matches if level >= QUALIFIED}),
+            len({field for field, _ in matches}),
+        )
+        if score > best_score:
+            best_index, best_score = index, score
+    return best_index
+
+
+def apply_mapping(mapping: ColumnMapping, headers: list[str], cells: list[str]) -> dict[str, str]:
+    """One row's raw values by field: the first non-empty mapped cell wins.
+
+    Every other non-empty cell (unmapped columns, a second phone) is appended to `notes` as
+    "Header: value", so nothing the user typed is lost.
+    """
+    values: dict[str, str] = {}
+    leftovers: list[int] = []
+    mapped: set[int] = set()
+    for field, indexes in mapping.items():
+        mapped.update(indexes)
+        filled = [index for index in indexes if _cell(cells, index)]
+        if filled:
+            values[field] = _cell(cells, filled[0])
+            leftovers.extend(filled[1:])
+    leftovers.extend(index for index in range(len(cells)) if index not in mapped and _cell(cells, index))
+    extra_notes = [f"{_column_label(headers, index)}: {_cell(cells, index)}" for index in sorted(leftovers)]
+    notes = _join_notes([values.get("notes", ""), *extra_notes])
+    if notes:
+        values["notes"] = notes
+    return values
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip() if index < len(cells) and cells[index] else ""
+
+
+def _column_label(headers: list[str], index: int) -> str:
+    header = headers[index].strip() if index < len(headers) and headers[index] else ""
+    return header or f"Column {index + 1}"
+
+
+def _join_notes(parts: Iterable[str]) -> str:
+    return "; ".join(part for part in parts if part)

@@ -1,0 +1,211 @@
+"""Read lead spreadsheets the way people really save them: every worksheet, any common CSV dialect.
+
+CSV is streamed (never held whole in memory). Workbooks go through python-calamine, which loads one
+worksheet at a time in Rust; rows become Python lists only as they are consumed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime
+import io
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import BinaryIO
+
+import python_calamine
+
+from easycrm.columns import find_header_row
+
+SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
+_TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
+
+HEADER_SCAN_ROWS = 30
+_CHUNK_BYTES = 1 << 16
+_SAMPLE_RECORDS = 50
+_DELIMITERS = (",", ";", "\t", "|")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+
+# A single cell may legitimately hold pages of notes; the upload size limit bounds memory instead.
+csv.field_size_limit(2**31 - 1)
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all; str(error) is a message for the user who uploaded it."""
+
+
+Row = tuple[int, list[str]]  # (1-based row number in the sheet, cells as text)
+
+
+@dataclass
+class Sheet:
+    """One worksheet (or the CSV file) with data: its header and a lazy stream of non-blank data rows."""
+
+    name: str | None  # worksheet name; None for CSV/TSV
+    header_row: int  # 1-based row number of the header row
+    headers: list[str]
+    rows: Iterator[Row]  # only the non-blank rows after the header
+
+
+def open_sheets(fileobj: BinaryIO, file_name: str) -> Iterator[Sheet]:
+    """Every worksheet of the file that holds data rows, in order; raises UnreadableFile with a user message."""
+    extension = PurePath(file_name).suffix.lower()
+    if extension not in SUPPORTED_EXTENSIONS:
+        kind = f"'{extension}' files are" if extension else "A file without an extension is"
+        raise UnreadableFile(f"{kind} not supported. Upload one of: {', '.join(SUPPORTED_EXTENSIONS)}.")
+    if extension in _TEXT_EXTENSIONS:
+        sheet = _sheet_from_rows(None, _csv_rows(fileobj, tab_first=extension == ".tsv"))
+        if sheet:
+            yield sheet
+    else:
+        yield from _workbook_sheets(fileobj, extension)
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
+
+
+def _sheet_from_rows(name: str | None, rows: Iterator[Row]) -> Sheet | None:
+    """Find the header among the first non-blank rows; None when no data row follows it."""
+    non_blank = (row for row in rows if not _is_blank(row[1]))
+    head = list(itertools.islice(non_blank, HEADER_SCAN_ROWS))
+    if not head:
+        return None
+    found = find_header_row([cells for _, cells in head])
+    header_index = 0 if found is None else found
+    header_number, header_cells = head[header_index]
+    data = itertools.chain(head[header_index + 1 :], non_blank)
+    first = next(data, None)
+    if first is None:
+        return None
+    return Sheet(
+        name=name,
+        header_row=header_number,
+        headers=[cell.strip() for cell in header_cells],
+        rows=itertools.chain([first], data),
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _csv_rows(fileobj: BinaryIO, *, tab_first: bool) -> Iterator[Row]:
+    encoding = _detect_encoding(fileobj)
+    fileobj.seek(0)
+    delimiter = _sniff_delimiter(_text_sample(fileobj, encoding), tab_first=tab_first)
+    fileobj.seek(0)
+    text = io.TextIOWrapper(fileobj, encoding=encoding, errors="replace", newline="")
+    try:
+        yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
+    except csv.Error:
+        raise UnreadableFile("This file is not a readable CSV file.") from None
+    finally:
+        text.detach()  # the caller owns fileobj; closing the wrapper must not close it
+
+
+def _detect_encoding(fileobj: BinaryIO) -> str:
+    """BOM first; otherwise UTF-8 if the whole file decodes as UTF-8 (checked chunk by chunk), else cp1252."""
+    fileobj.seek(0)
+    head = fileobj.read(_CHUNK_BYTES)
+    if not head:
+        raise UnreadableFile("This file is empty.")
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head:
+        raise UnreadableFile("This file is not a readable CSV file: it looks like binary data.")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    chunk = head
+    try:
+        while chunk:
+            decoder.decode(chunk)
+            chunk = fileobj.read(_CHUNK_BYTES)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _text_sample(fileobj: BinaryIO, encoding: str) -> str:
+    """The first chunk decoded, without failing on a multi-byte character cut at the end."""
+    sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(fileobj.read(_CHUNK_BYTES))
+    controls = sum(1 for char in sample if char < " " and char not in _ALLOWED_CONTROLS)
+    if "\x00" in sample or controls > len(sample) / 20:
+        raise UnreadableFile("This file is not a readable CSV file: it looks like binary data.")
+    return sample
+
+
+def _sniff_delimiter(sample: str, *, tab_first: bool) -> str:
+    """The delimiter that splits the sample's records into the most consistent column count (> 1).
+
+    csv.Sniffer alone guesses wrong on short or ragged files, so each candidate is simply tried.
+    """
+    candidates = ("\t", *(d for d in _DELIMITERS if d != "\t")) if tab_first else _DELIMITERS
+    best, best_score = candidates[0], (0.0, 0)
+    for delimiter in candidates:
+        widths = [len(cells) for cells in _sample_records(sample, delimiter) if not _is_blank(cells)]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        score = (widths.count(common) / len(widths), common)
+        if common > 1 and score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _sample_records(sample: str, delimiter: str) -> list[list[str]]:
+    """The sample's first records, without the last one, which the sample may have cut short."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    with contextlib.suppress(csv.Error):  # keep what was read before a malformed record
+        records.extend(itertools.islice(reader, _SAMPLE_RECORDS + 1))
+    return records[:-1] if len(records) > 1 else records
+
+
+# --- Workbooks ------------------------------------------------------------------------------------
+
+
+def _workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[Sheet]:
+    kind = "OpenDocument spreadsheet" if extension == ".ods" else "Excel workbook"
+    fileobj.seek(0)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(fileobj)
+    except python_calamine.PasswordError:
+        raise UnreadableFile(f"This {kind} is password-protected. Remove the password and upload it again.") from None
+    except python_calamine.CalamineError:
+        raise UnreadableFile(f"This file is not a valid {kind}.") from None
+    with workbook:
+        for name in workbook.sheet_names:
+            try:
+                worksheet = workbook.get_sheet_by_name(name)
+            except python_calamine.CalamineError:
+                raise UnreadableFile(f"This file is not a valid {kind}: worksheet '{name}' is damaged.") from None
+            if worksheet.start is None:  # no cells at all (iter_rows would fail on it)
+                continue
+            # iter_rows starts at the sheet's first row even when the data starts lower, so
+            # enumerate gives the row numbers the user sees.
+            rows = (
+                (number, [_cell_text(value) for value in values])
+                for number, values in enumerate(worksheet.iter_rows(), start=1)
+            )
+            sheet = _sheet_from_rows(name, rows)
+            if sheet:
+                yield sheet
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the user sees it: 4155550100.0 → "4155550100", dates as ISO text, TRUE/FALSE."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return "" if value is None else str(value)
