@@ -7,7 +7,8 @@ from easycrm import wiring
 from easycrm.batches import BatchMessage
 from easycrm.observability import logger, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report every failed record, even when all of them failed, instead of raising.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method

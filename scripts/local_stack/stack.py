@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION, FunctionSpec, Template
 
@@ -34,6 +35,46 @@ ENVIRONMENT_OVERRIDES = (
     "LOG_LEVEL",
 )
 _AWS_VARIABLES_TO_CLEAR = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
+
+
+class _AtomicDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time.
+
+    DynamoDB applies each single-item write atomically; moto does not lock, so two concurrent
+    UpdateItems on one item could both see it missing. Serializing DynamoDB calls restores the
+    guarantee the dedup design relies on. Other services (SQS long polls) stay concurrent.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+class MotoServer:
+    """moto's server app on a free loopback port, in a background thread."""
+
+    def __init__(self):
+        app = _AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
 
 
 class LocalContext:
@@ -76,7 +117,7 @@ class LocalStack:
     def __init__(self, parameter_overrides: dict[str, str] | None = None, quiet: bool = True):
         self.template = Template(TEMPLATE_PATH, parameter_overrides)
         self.quiet = quiet
-        self._server: ThreadedMotoServer | None = None
+        self._server: MotoServer | None = None
         self.endpoint = ""
         self.functions: dict[str, Function] = {}
         self.queues: dict[str, str] = {}  # logical id → URL
@@ -87,10 +128,9 @@ class LocalStack:
     def start(self) -> LocalStack:
         if self.quiet:
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = MotoServer()
         self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
+        self.endpoint = self._server.endpoint
         self._point_process_at_moto()
         self._create_resources()
         self._load_functions()
@@ -154,7 +194,7 @@ class LocalStack:
                 "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
                 "QueueName": name,
             }
-        for resource in template.of_type("AWS::S3::Bucket").values():
+        for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
             name = template.resolve(resource["Properties"]["BucketName"])
             template.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
         for logical_id, resource in template.of_type("AWS::Serverless::Function").items():
