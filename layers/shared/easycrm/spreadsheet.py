@@ -30,6 +30,8 @@ _SAMPLE_RECORDS = 50
 _DELIMITERS = (",", ";", "\t", "|")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 # A single cell may legitimately hold pages of notes; the upload size limit bounds memory instead.
 csv.field_size_limit(2**31 - 1)
@@ -175,9 +177,11 @@ def _workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[Sheet]:
     fileobj.seek(0)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(fileobj)
-    except python_calamine.PasswordError:
-        raise UnreadableFile(f"This {kind} is password-protected. Remove the password and upload it again.") from None
     except python_calamine.CalamineError:
+        if _is_encrypted_package(fileobj):
+            raise UnreadableFile(
+                f"This {kind} is password-protected. Remove the password and upload it again."
+            ) from None
         raise UnreadableFile(f"This file is not a valid {kind}.") from None
     with workbook:
         for name in workbook.sheet_names:
@@ -196,6 +200,22 @@ def _workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[Sheet]:
             sheet = _sheet_from_rows(name, rows)
             if sheet:
                 yield sheet
+
+
+def _is_encrypted_package(fileobj: BinaryIO) -> bool:
+    """Whether this is a password-protected Office file: an OLE container holding an "EncryptedPackage".
+
+    calamine reports such files only as "Cannot detect file format" when read from a file object.
+    """
+    fileobj.seek(0)
+    if fileobj.read(len(_OLE_MAGIC)) != _OLE_MAGIC:
+        return False
+    overlap = b""
+    while chunk := fileobj.read(_CHUNK_BYTES):
+        if _ENCRYPTED_PACKAGE in overlap + chunk:
+            return True
+        overlap = chunk[-len(_ENCRYPTED_PACKAGE) :]
+    return False
 
 
 def _cell_text(value: object) -> str:
