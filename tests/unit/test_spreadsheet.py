@@ -3,12 +3,14 @@ import io
 import os
 import struct
 import zipfile
+from pathlib import Path
 
 import pytest
 import xlwt
 from easycrm.spreadsheet import SUPPORTED_EXTENSIONS, UnreadableFile, open_sheets
 from xlwt.CompoundDoc import XlsDoc
 
+from scripts.make_sample_workbook import build_workbook, reproducible_bytes
 from tests.support.workbooks import messy_lead_rows, write_csv, write_ods, write_xls, write_xlsx
 
 HEADERS = ["Name", "Email", "Phone", "Company"]
@@ -407,3 +409,33 @@ def test_messy_rows_survive_every_format(tmp_path):
         [(_, _, headers, data)] = read(path)
         assert headers == rows[0], path.name
         assert [cells for _, cells in data] == non_blank, path.name
+
+
+# --- the committed sample workbook ----------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "leads-sample.xlsx"
+
+
+def zip_entries(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_sample_workbook_is_up_to_date():
+    """Regenerating gives the committed content (compared unzipped: zlib builds may compress differently)."""
+    assert zip_entries(reproducible_bytes(build_workbook())) == zip_entries(SAMPLE.read_bytes())
+
+
+def test_sample_workbook_reads_as_three_sheets_with_their_headers():
+    sheets = read(SAMPLE)
+
+    assert [(name, header_row, headers[:3]) for name, header_row, headers, _ in sheets] == [
+        ("Trade Show", 3, ["Full Name", "E-mail Address", "Mobile"]),
+        ("Webinar", 1, ["First Name", "Last Name", "Email"]),
+        ("Partner List (DE)", 1, ["Vorname", "Nachname", "E-Mail-Adresse"]),
+    ]
+    assert 60 <= sum(len(rows) for *_, rows in sheets) <= 120
+    trade_show_rows = [number for number, _ in sheets[0][3]]
+    assert trade_show_rows[0] == 4
+    assert len(trade_show_rows) == 34  # 32 people, a repeat and a card-less visitor; the blank row is skipped
+    assert 16 not in trade_show_rows
