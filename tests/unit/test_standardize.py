@@ -1,5 +1,7 @@
 import pytest
+from easycrm.columns import apply_mapping, map_headers
 from easycrm.models import FIELD_MAX_LENGTH, LEAD_FIELDS, PHONE_UNPARSEABLE
+from easycrm.spreadsheet import open_sheets
 from easycrm.standardize import (
     clean_text,
     country_to_region,
@@ -8,6 +10,8 @@ from easycrm.standardize import (
     normalize_phone,
     standardize_row,
 )
+
+from tests.support.workbooks import messy_leads, write_xlsx
 
 # --- email ----------------------------------------------------------------------------------------
 
@@ -301,3 +305,29 @@ def test_a_5000_character_cell_in_every_field_is_capped():
 def test_lead_holds_only_non_empty_canonical_text_fields():
     lead = standardize_row({"email": "jane@example.com", "company": "  ", "Booth": "B12"}).lead
     assert lead == {"email": "jane@example.com"}
+
+
+# --- the rules over a whole messy file ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_messy_leads_import_as_their_generator_expects(tmp_path, seed):
+    expected = messy_leads(2000, seed)
+    path = write_xlsx(tmp_path / "messy.xlsx", {"Leads": expected.rows})
+    rejected, keys, rows = 0, set(), 0
+    with open(path, "rb") as file:
+        [sheet] = open_sheets(file, path.name)
+        mapping = map_headers(sheet.headers)
+        for _, cells in sheet.rows:
+            rows += 1
+            result = standardize_row(apply_mapping(mapping, sheet.headers, cells))
+            if result.rejected:
+                rejected += 1
+            else:
+                keys.add(result.lead.get("email") or result.lead["phone"])
+
+    assert rows == expected.data_rows == 2000
+    assert expected.blank_rows > 0
+    assert rejected == expected.rejected > 0
+    assert len(keys) == expected.unique_leads
+    assert expected.unique_leads < rows - rejected  # the file does hold duplicates

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 
 ColumnMapping = dict[str, list[int]]
 
@@ -161,7 +160,7 @@ _DISQUALIFIERS = frozenset(
     | {"size", "employees", "revenue", "domain", "url", "website", "web", "linkedin", "twitter"}
 )
 
-EXACT, QUALIFIED, WEAK = 3, 2, 1
+_EXACT, _QUALIFIED, _WEAK = 3, 2, 1
 
 
 def normalize_header(text: str) -> str:
@@ -173,14 +172,14 @@ def normalize_header(text: str) -> str:
 
 
 def _match_level(header: str, synonym: str) -> int:
-    """How well a normalized header matches one synonym: EXACT, QUALIFIED, WEAK or 0."""
+    """How well a normalized header matches one synonym: _EXACT, _QUALIFIED, _WEAK or 0."""
     if header == synonym or header.replace(" ", "") == synonym.replace(" ", ""):
-        return EXACT
+        return _EXACT
     words, wanted = header.split(), synonym.split()
     for start in range(len(words) - len(wanted) + 1):
         if words[start : start + len(wanted)] == wanted:
             extras = words[:start] + words[start + len(wanted) :]
-            return QUALIFIED if all(word in _QUALIFIERS or word.isdigit() for word in extras) else WEAK
+            return _QUALIFIED if all(word in _QUALIFIERS or word.isdigit() for word in extras) else _WEAK
     return 0
 
 
@@ -188,15 +187,14 @@ def _best_field(header: str) -> tuple[str, int] | None:
     """The field a header most plausibly holds, with its match level; None when nothing fits."""
     if not header or _DISQUALIFIERS.intersection(header.split()):
         return None
-    best: tuple[int, int, str] | None = None
+    best_field, best_rank = None, (0, 0)
     for field, synonyms in _SYNONYMS.items():
         for synonym in synonyms:
-            level = _match_level(header, synonym)
             # Longer synonyms are more specific: "company name" beats "name" for "Company Name".
-            candidate = (level, len(synonym.split()), field)
-            if level and (best is None or candidate[:2] > best[:2]):
-                best = candidate
-    return (best[2], best[0]) if best else None
+            rank = (_match_level(header, synonym), len(synonym.split()))
+            if rank[0] and rank > best_rank:
+                best_field, best_rank = field, rank
+    return (best_field, best_rank[0]) if best_field else None
 
 
 def map_headers(headers: list[str]) -> ColumnMapping:
@@ -205,16 +203,16 @@ def map_headers(headers: list[str]) -> ColumnMapping:
     A field keeps extra columns only when they match well ("Mobile" and "Work phone"), so a weak
     match such as "Email of assistant" never competes with a real "Email" column.
     """
-    candidates: dict[str, list[tuple[int, int]]] = {}
+    candidates: dict[str, list[tuple[int, int]]] = {}  # field -> (level, column index)
     for index, header in enumerate(headers):
         match = _best_field(normalize_header(header or ""))
         if match:
             field, level = match
-            candidates.setdefault(field, []).append((-level, index))
+            candidates.setdefault(field, []).append((level, index))
     mapping: ColumnMapping = {}
-    for field, ranked in candidates.items():
-        ranked.sort()
-        mapping[field] = [ranked[0][1]] + [index for level, index in ranked[1:] if -level >= QUALIFIED]
+    for field, columns in candidates.items():
+        (_, best), *others = sorted(columns, key=lambda column: (-column[0], column[1]))
+        mapping[field] = [best] + [index for level, index in others if level >= _QUALIFIED]
     return mapping
 
 
@@ -226,9 +224,9 @@ def find_header_row(rows: list[list[str]]) -> int | None:
     """
     best_index, best_score = None, (0, 0)
     for index, row in enumerate(rows):
-        matches = [match for match in map(_best_field, (normalize_header(cell or "") for cell in row)) if match]
+        matches = [match for cell in row if (match := _best_field(normalize_header(cell or "")))]
         score = (
-            len({field for field, level in matches if level >= QUALIFIED}),
+            len({field for field, level in matches if level >= _QUALIFIED}),
             len({field for field, _ in matches}),
         )
         if score > best_score:
@@ -253,7 +251,7 @@ def apply_mapping(mapping: ColumnMapping, headers: list[str], cells: list[str]) 
             leftovers.extend(filled[1:])
     leftovers.extend(index for index in range(len(cells)) if index not in mapped and _cell(cells, index))
     extra_notes = [f"{_column_label(headers, index)}: {_cell(cells, index)}" for index in sorted(leftovers)]
-    notes = _join_notes([values.get("notes", ""), *extra_notes])
+    notes = "; ".join(note for note in [values.get("notes", ""), *extra_notes] if note)
     if notes:
         values["notes"] = notes
     return values
@@ -266,7 +264,3 @@ def _cell(cells: list[str], index: int) -> str:
 def _column_label(headers: list[str], index: int) -> str:
     header = headers[index].strip() if index < len(headers) and headers[index] else ""
     return header or f"Column {index + 1}"
-
-
-def _join_notes(parts: Iterable[str]) -> str:
-    return "; ".join(part for part in parts if part)

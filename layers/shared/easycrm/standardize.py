@@ -8,12 +8,12 @@ or called by such a number is worse than an explicit "N/A" with the raw text kep
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
 import phonenumbers
 
+from easycrm.columns import normalize_header
 from easycrm.models import FIELD_MAX_LENGTH, LEAD_FIELDS, PHONE_UNPARSEABLE, RowResult
 
 _TEXT_FIELDS = ("company", "title", "industry", "source", "country")
@@ -27,25 +27,24 @@ _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 # What people type into a cell to say "nothing here"; treated as empty rather than as bad data.
 _PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "nil", "-", "--", "?", "unknown", "tbd"})
 
-# Names people use for countries that neither ISO codes nor phonenumbers' country names cover.
+# Names people use for countries that neither ISO codes nor phonenumbers' country names cover (as _country_key).
 _COUNTRY_ALIASES = {
     "uk": "GB",
     "england": "GB",
     "scotland": "GB",
     "wales": "GB",
-    "northern ireland": "GB",
-    "great britain": "GB",
+    "northernireland": "GB",
+    "greatbritain": "GB",
     "britain": "GB",
     "usa": "US",
-    "us": "US",
     "america": "US",
-    "united states": "US",
-    "united states of america": "US",
+    "unitedstates": "US",
+    "unitedstatesofamerica": "US",
     "holland": "NL",
-    "the netherlands": "NL",
+    "thenetherlands": "NL",
     "czechia": "CZ",
     "turkiye": "TR",
-    "south korea": "KR",
+    "southkorea": "KR",
     "korea": "KR",
     "russia": "RU",
     "uae": "AE",
@@ -91,9 +90,8 @@ def normalize_email(raw: str) -> str | None:
 
 
 def _country_key(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    return " ".join(re.sub(r"[^a-z ]+", "", ascii_text.replace("-", " ")).split())
+    """Letters only, accents folded: "U.S.A." → "usa", "Royaume-Uni" → "royaumeuni"."""
+    return normalize_header(text).replace(" ", "")
 
 
 @lru_cache(maxsize=1)
