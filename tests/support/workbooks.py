@@ -134,7 +134,11 @@ class MessyLeads:
     data_rows: int  # non-blank rows after the header
     blank_rows: int
     rejected: int  # rows with neither a valid email nor a valid phone
-    unique_leads: int  # distinct dedup keys (email, else E.164 phone) among the accepted rows
+    keys: frozenset[str]  # the distinct dedup keys (email, else E.164 phone) among the accepted rows
+
+    @property
+    def unique_leads(self) -> int:
+        return len(self.keys)
 
 
 @dataclass
@@ -190,7 +194,7 @@ def messy_leads(
             person = _new_person(rng, used_emails, used_digits, phone_only=rng.random() < phone_only_share)
             people.append(person)
         rows.append(_render(rng, person))
-    return MessyLeads(rows, n, blank_rows, rejected, len({person.key for person in people}))
+    return MessyLeads(rows, n, blank_rows, rejected, frozenset(person.key for person in people))
 
 
 def messy_lead_rows(n: int, seed: int, **options: float) -> list[list[str]]:
