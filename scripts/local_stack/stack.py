@@ -7,6 +7,7 @@ import importlib.util
 import json
 import logging
 import os
+import subprocess
 import sys
 import threading
 import uuid
@@ -15,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION, FunctionSpec, Template
 
@@ -37,44 +36,34 @@ ENVIRONMENT_OVERRIDES = (
 _AWS_VARIABLES_TO_CLEAR = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
 
 
-class _AtomicDynamoDB:
-    """WSGI middleware: one DynamoDB request at a time.
-
-    DynamoDB applies each single-item write atomically; moto does not lock, so two concurrent
-    UpdateItems on one item could both see it missing. Serializing DynamoDB calls restores the
-    guarantee the dedup design relies on. Other services (SQS long polls) stay concurrent.
-    """
-
-    def __init__(self, app):
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            return self.app(environ, start_response)
-        with self.lock:
-            return list(self.app(environ, start_response))
-
-
 class MotoServer:
-    """moto's server app on a free loopback port, in a background thread."""
+    """moto in a child process, so the services and the handlers each get a core of their own."""
 
     def __init__(self):
-        app = _AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        self._process: subprocess.Popen | None = None
+        self.endpoint = ""
 
     def start(self) -> None:
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.local_stack.moto_process"],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        ready = self._process.stdout.readline().strip()
+        if not ready.startswith("port "):
+            raise RuntimeError("the moto server did not start")
+        self.endpoint = f"http://127.0.0.1:{ready.split()[1]}"
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join()
+        if self._process:
+            self._process.stdin.close()  # the child exits when its stdin closes
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+            self._process = None
 
 
 class LocalContext:

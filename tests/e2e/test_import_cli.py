@@ -53,7 +53,9 @@ def messy_workbook(tmp_path_factory):
     copied = [row for row in trade_show.rows[1:] if row[1].strip() and "@" in row[1]][:8]
     partner_rows += [[row[0], row[1], row[2]] for row in copied]
     path = tmp_path_factory.mktemp("books") / "messy leads.xlsx"
-    write_xlsx(path, {"Trade Show": trade_show.rows, "Empty": [], "Webinar": webinar.rows, "Partner (DE)": partner_rows})
+    write_xlsx(
+        path, {"Trade Show": trade_show.rows, "Empty": [], "Webinar": webinar.rows, "Partner (DE)": partner_rows}
+    )
     return path, trade_show, webinar, [row[1] for row in copied]
 
 

@@ -1,0 +1,69 @@
+"""The local stack's moto server, run as `python -m scripts.local_stack.moto_process`.
+
+Prints `port N` once it listens on 127.0.0.1 and serves until its stdin closes (its parent stopped
+or died), so no orphan is left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class _AtomicDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time.
+
+    DynamoDB applies each single-item write atomically; moto does not lock, so two concurrent
+    UpdateItems on one item could both see it missing. Serializing DynamoDB calls restores the
+    guarantee the dedup design relies on. Other services (SQS long polls) stay concurrent.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+def _speed_up_moto_sqs_receive() -> None:
+    """moto checks each received message's retention by building the queue's full attribute set,
+    which counts every message in the queue: receiving from a queue of N messages costs O(N) per
+    message, and a 50,000-row import (5,000 queued batches) slows to a crawl. Read the one attribute
+    directly instead; the behaviour is unchanged."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    def is_message_valid_based_on_retention_period(self, queue_name, message) -> bool:
+        retention_seconds = int(self.get_queue(queue_name).message_retention_period)
+        return retention_seconds + message.sent_timestamp / 1000 > unix_time()
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+
+
+class _KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 so boto3 reuses its connections instead of opening one per call."""
+
+    protocol_version = "HTTP/1.1"
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _speed_up_moto_sqs_receive()
+    app = _AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_KeepAliveHandler)
+    threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
+    print(f"port {server.server_address[1]}", flush=True)
+    sys.stdin.read()  # returns at EOF: the parent is gone
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
