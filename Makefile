@@ -1,5 +1,6 @@
 # Easy CRM — every target does its own set-up on a fresh machine.
 PYTHON ?= python3
+export SAM_CLI_TELEMETRY := 0
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
