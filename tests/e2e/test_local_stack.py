@@ -46,24 +46,12 @@ def test_failing_batch_is_retried_then_dead_lettered(running_stack):
 def test_presigned_post_upload_flows_through_s3_notification_to_completion(running_stack):
     from easycrm import wiring
 
-    response = running_stack.function("file_upload").invoke(
-        {
-            "resource": "/upload",
-            "path": "/upload",
-            "httpMethod": "POST",
-            "headers": {"Content-Type": "application/json"},
-            "requestContext": {"authorizer": {"claims": {"sub": "e2e-user"}}, "resourcePath": "/upload"},
-            "body": json.dumps({"fileName": "flow test.csv", "fileSize": 64, "contentType": "text/csv"}),
-        }
-    )
-    started = json.loads(response["body"])
     content = b"Email,Name\nflow.one@example.com,One\nflow.two@example.com,Two\nbad,Three\n"
-    posted = requests.post(
-        started["upload"]["url"],
-        data=started["upload"]["fields"],
-        files={"file": ("flow test.csv", content)},
-        timeout=30,
-    )
+    request = {"fileName": "flow test.csv", "fileSize": len(content), "contentType": "text/csv"}
+    event = proxy_event("POST", "/upload", body=request, claims={"sub": "e2e-user"})
+    started = json.loads(running_stack.function("file_upload").invoke(event)["body"])
+    upload = started["upload"]
+    posted = requests.post(upload["url"], data=upload["fields"], files={"file": ("flow test.csv", content)}, timeout=30)
     assert posted.status_code in (200, 204)
     record = wait_for(lambda: (r := wiring.statuses().get(started["uploadId"])) and r["status"] == "completed" and r)
     assert (record["rows"], record["created"], record["rejected"]) == (3, 2, 1)
