@@ -5,10 +5,13 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
+
 from easycrm.batches import BatchMessage, trim_cells
 from easycrm.columns import map_headers
 from easycrm.files import FileStore, upload_id_from_key
-from easycrm.observability import logger
+from easycrm.observability import logger, metrics
 from easycrm.queue import BatchQueue
 from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings
@@ -17,6 +20,7 @@ from easycrm.status import UploadState, is_final
 from easycrm.tracking import UploadTracker
 
 CANCEL_CHECK_EVERY_BATCHES = 25
+DAMAGED_FILE_MESSAGE = "This file could not be read: it may be damaged or saved in an unexpected format."
 NO_DATA_MESSAGE = "This file has no data rows: every worksheet is empty or holds only headers."
 
 
@@ -38,7 +42,12 @@ class UploadSplitter:
         self.tracker = UploadTracker(statuses, files)
 
     def split(self, key: str) -> str:
-        """Split the object at `key`; returns what happened, for the log."""
+        """Split the object at `key`; returns what happened, for the log and the metrics."""
+        outcome = self._split(key)
+        metrics.add_metric(name=f"Splits{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
+        return outcome
+
+    def _split(self, key: str) -> str:
         upload_id = upload_id_from_key(key)
         record = self.statuses.get(upload_id) if upload_id else None
         if record is None:
@@ -60,6 +69,12 @@ class UploadSplitter:
             except UnreadableFile as error:
                 self.statuses.fail(upload_id, str(error))
                 return "unreadable"
+            except (BotoCoreError, ClientError):
+                raise  # AWS trouble is worth a retry: the invocation fails and S3/Lambda retries it
+            except Exception:
+                logger.exception("Reading the file failed", extra={"uploadId": upload_id})
+                self.statuses.fail(upload_id, DAMAGED_FILE_MESSAGE)
+                return "unreadable"
         if counts.rows == 0:
             self.statuses.fail(upload_id, NO_DATA_MESSAGE)
             return "empty"
@@ -74,6 +89,7 @@ class UploadSplitter:
         if totals is not None:
             self.tracker.finish_if_complete(totals)
         logger.info("Upload split", extra={"uploadId": upload_id, "rows": counts.rows, "batches": counts.batches})
+        metrics.add_metric(name="RowsQueued", unit=MetricUnit.Count, value=counts.rows)
         return "split"
 
     def _queue_rows(self, record: dict, local_copy) -> _SplitCounts:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from easycrm.files import FileStore
-from easycrm.observability import logger
+from easycrm.observability import logger, metrics
 from easycrm.repositories.status import StatusRepository
 from easycrm.status import BatchOutcome, UploadState, final_state
 
@@ -21,6 +23,8 @@ class UploadTracker:
         if record is None:
             logger.info("Batch already accounted", extra={"uploadId": upload_id, "batchIndex": batch_index})
             return False
+        for counter, count in outcome.counts().items():
+            metrics.add_metric(name=f"Rows{counter.capitalize()}", unit=MetricUnit.Count, value=count)
         self.finish_if_complete(record)
         return True
 
@@ -35,3 +39,4 @@ class UploadTracker:
         state = final_state(record)
         if self.statuses.finalize(record["uploadId"], state, rejects_key):
             logger.info("Upload finished", extra={"uploadId": record["uploadId"], "status": state.value})
+            metrics.add_metric(name="UploadsFinished", unit=MetricUnit.Count, value=1)
