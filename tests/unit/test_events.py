@@ -1,0 +1,86 @@
+"""The sample events in events/ agree with template.yaml and the code that reads them."""
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote_plus
+
+import pytest
+from easycrm.batches import BatchMessage
+from easycrm.files import UPLOAD_PREFIX, upload_id_from_key
+from easycrm.settings import Settings
+from easycrm.spreadsheet import SUPPORTED_EXTENSIONS
+from easycrm.uploads import ACCEPTED_CONTENT_TYPES, clean_file_name
+
+from scripts.local_stack.template import ACCOUNT_ID, REGION, Template
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def load(name: str) -> dict:
+    return json.loads((REPO_ROOT / "events" / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return Template(REPO_ROOT / "template.yaml")
+
+
+def test_s3_event_names_the_upload_bucket_and_an_upload_key(template):
+    (record,) = load("s3-object-created.json")["Records"]
+    assert record["eventSource"] == "aws:s3"
+    assert record["eventName"].startswith("ObjectCreated:")
+    bucket = template.resolve(template.resources["UploadBucket"]["Properties"]["BucketName"])
+    assert record["s3"]["bucket"]["name"] == bucket
+    assert record["s3"]["bucket"]["arn"] == f"arn:aws:s3:::{bucket}"
+    key = unquote_plus(record["s3"]["object"]["key"])
+    assert key.startswith(UPLOAD_PREFIX)
+    upload_id = upload_id_from_key(key)
+    assert upload_id and UPLOAD_ID.fullmatch(upload_id)
+    file_name = key.split("/", 2)[2]
+    assert clean_file_name(file_name) == file_name
+
+
+def test_s3_event_bucket_is_what_the_functions_are_told(template):
+    (record,) = load("s3-object-created.json")["Records"]
+    variables = template.body["Globals"]["Function"]["Environment"]["Variables"]
+    assert template.resolve(variables["UPLOAD_BUCKET"]) == record["s3"]["bucket"]["name"]
+
+
+def test_sqs_event_comes_from_the_lead_processing_queue(template):
+    (record,) = load("sqs-lead-batch.json")["Records"]
+    assert record["eventSource"] == "aws:sqs"
+    queue_name = template.resolve(template.resources["LeadProcessingQueue"]["Properties"]["QueueName"])
+    assert record["eventSourceARN"] == f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"
+    assert record["awsRegion"] == REGION
+    assert int(record["attributes"]["ApproximateReceiveCount"]) >= 1
+
+
+def test_sqs_event_body_is_a_valid_batch_message():
+    (record,) = load("sqs-lead-batch.json")["Records"]
+    message = BatchMessage.from_body(json.loads(record["body"]))
+    assert UPLOAD_ID.fullmatch(message.upload_id)
+    assert message.rows
+    assert len(message.rows) <= Settings().batch_size
+    assert "email" in message.mapping
+    for columns in message.mapping.values():
+        assert all(0 <= column < len(message.headers) for column in columns)
+    for number, cells in message.rows:
+        assert number >= 2  # row 1 holds the headers
+        assert cells is None or len(cells) == len(message.headers)
+
+
+def test_api_event_is_an_authorized_post_upload():
+    event = load("api-post-upload.json")
+    assert event["httpMethod"] == "POST"
+    assert event["resource"] == event["path"] == "/upload"
+    claims = event["requestContext"]["authorizer"]["claims"]
+    assert claims["sub"]
+    assert not event["isBase64Encoded"]
+    body = json.loads(event["body"])
+    assert set(body) >= {"fileName", "fileSize", "contentType"}
+    assert clean_file_name(body["fileName"]) == body["fileName"]
+    assert "." + body["fileName"].rpartition(".")[2].lower() in SUPPORTED_EXTENSIONS
+    assert isinstance(body["fileSize"], int) and 0 < body["fileSize"] <= Settings().max_upload_bytes
+    assert body["contentType"] in ACCEPTED_CONTENT_TYPES
