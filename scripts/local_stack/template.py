@@ -30,7 +30,9 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
         value = loader.construct_sequence(node, deep=True)
     else:
         value = loader.construct_mapping(node, deep=True)
-    return {"Ref": value} if suffix == "Ref" else {f"Fn::{suffix}": value}
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    return {f"Fn::{suffix}": value}
 
 
 _CloudFormationLoader.add_multi_constructor("!", _construct_tag)
@@ -140,7 +142,8 @@ class Template:
                 return str(self.physical[logical_id][attribute])
             return str(self._ref(name))
 
-        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+        resolved = re.sub(r"\$\{([^}!][^}]*)\}", replace, text)
+        return resolved.replace("${!", "${")  # ${!Literal} is CloudFormation's escape for a literal ${Literal}
 
     def functions(self, repo_root: Path) -> list[FunctionSpec]:
         globals_ = self.body.get("Globals", {}).get("Function", {})

@@ -177,7 +177,6 @@ def test_sub_replaces_parameters_pseudo_parameters_attributes_and_variables(tmp_
     assert template.resolve({"Fn::Sub": "no variables"}) == "no variables"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG: ${!Literal} is left as is instead of ${Literal}")
 def test_sub_unescapes_literal_dollar_braces(tmp_path):
     assert inline(tmp_path, SMALL).resolve({"Fn::Sub": "${!Literal}-${Stage}"}) == "${Literal}-dev"
 
@@ -189,7 +188,6 @@ def test_conditions_follow_the_parameters(tmp_path):
     assert inline(tmp_path, SMALL, Secret="arn", Stage="prod").condition("Both") is True
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason="BUG: !Condition loads as Fn::Condition")
 def test_short_form_condition_inside_and(tmp_path):
     template = inline(tmp_path, SMALL.replace("{Condition: HasSecret}", "!Condition HasSecret"), Secret="a")
     assert template.condition("Both") is False

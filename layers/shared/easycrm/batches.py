@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 MESSAGE_VERSION = 1
 MAX_CELL_CHARS = 10_000  # Excel allows 32,767; longer cells are cut before they travel
-MAX_ROW_BYTES = 64_000
+MAX_HEADER_CHARS = 200
+MAX_ROW_BYTES = 64_000  # JSON-encoded
+MAX_BATCH_ROW_BYTES = 160_000  # rows of one message, leaving room for headers and mapping under 250 KB
 OVERSIZED_ROW_REASON = "Row is larger than 64 KB and was not processed"
+
+Row = tuple[int, list[str] | None]
 
 
 class InvalidBatchMessage(ValueError):
@@ -22,7 +28,7 @@ class BatchMessage:
     worksheet: str | None
     headers: list[str]
     mapping: dict[str, list[int]]
-    rows: list[tuple[int, list[str] | None]]  # (row number, cells); None cells = oversized row
+    rows: list[Row]  # (row number, cells); None cells = oversized row
 
     @property
     def message_id(self) -> str:
@@ -43,6 +49,10 @@ class BatchMessage:
     @classmethod
     def from_body(cls, body: dict) -> BatchMessage:
         try:
+            if not isinstance(body, dict) or not isinstance(body["mapping"], dict):
+                raise InvalidBatchMessage("a batch message and its mapping must be JSON objects")
+            if not isinstance(body["uploadId"], str) or not isinstance(body["headers"], list):
+                raise InvalidBatchMessage("uploadId must be text and headers a list")
             if body["v"] != MESSAGE_VERSION:
                 raise InvalidBatchMessage(f"unsupported message version {body['v']!r}")
             return cls(
@@ -56,13 +66,35 @@ class BatchMessage:
                     (int(number), None if cells is None else [str(c) for c in cells]) for number, cells in body["rows"]
                 ],
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidBatchMessage(f"malformed batch message: {error}") from error
+
+
+def encoded_size(cells: list[str] | None) -> int:
+    """Bytes the cells take in the JSON message body."""
+    return len(json.dumps(cells, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def trim_cells(cells: list[str]) -> list[str] | None:
     """Cut over-long cells; None when the row is still too large to send."""
     trimmed = [cell[:MAX_CELL_CHARS] for cell in cells]
-    if sum(len(cell.encode("utf-8")) for cell in trimmed) > MAX_ROW_BYTES:
-        return None
-    return trimmed
+    return None if encoded_size(trimmed) > MAX_ROW_BYTES else trimmed
+
+
+def trim_headers(headers: list[str]) -> list[str]:
+    return [header[:MAX_HEADER_CHARS] for header in headers]
+
+
+def chunk_rows(rows: Iterable[Row], max_rows: int, max_bytes: int = MAX_BATCH_ROW_BYTES) -> Iterator[list[Row]]:
+    """Group rows into batches of at most `max_rows` rows and `max_bytes` of encoded cells."""
+    batch: list[Row] = []
+    batch_bytes = 0
+    for row in rows:
+        row_bytes = encoded_size(row[1]) + 16  # the row number and brackets
+        if batch and (len(batch) == max_rows or batch_bytes + row_bytes > max_bytes):
+            yield batch
+            batch, batch_bytes = [], 0
+        batch.append(row)
+        batch_bytes += row_bytes
+    if batch:
+        yield batch

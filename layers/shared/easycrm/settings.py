@@ -59,7 +59,7 @@ class Settings:
             deepseek_api_key_secret_arn=env.get("DEEPSEEK_API_KEY_SECRET_ARN", ""),
             deepseek_base_url=(env.get("DEEPSEEK_BASE_URL") or DEFAULT_DEEPSEEK_BASE_URL).rstrip("/"),
             deepseek_model=env.get("DEEPSEEK_MODEL") or DEFAULT_DEEPSEEK_MODEL,
-            deepseek_timeout_seconds=float(env.get("DEEPSEEK_TIMEOUT_SECONDS") or 25),
+            deepseek_timeout_seconds=_positive_seconds(env, "DEEPSEEK_TIMEOUT_SECONDS", 25.0),
             deepseek_max_retries=_positive_int(env, "DEEPSEEK_MAX_RETRIES", 3, allow_zero=True),
             max_receive_count=_positive_int(env, "MAX_RECEIVE_COUNT", 3),
         )
@@ -75,6 +75,19 @@ def _positive_int(env, name: str, default: int, allow_zero: bool = False) -> int
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
     if value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _positive_seconds(env, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
     return value
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
-from easycrm.batches import BatchMessage, trim_cells
+from easycrm.batches import BatchMessage, chunk_rows, trim_cells, trim_headers
 from easycrm.columns import map_headers
 from easycrm.files import FileStore, upload_id_from_key
 from easycrm.observability import logger, metrics
@@ -116,18 +116,14 @@ class UploadSplitter:
 
         for sheet in open_sheets(local_copy, file_name):
             mapping = map_headers(sheet.headers)
+            headers = trim_headers(sheet.headers)
             if sheet.name is not None:
                 self.statuses.open_sheet(upload_id, sheet.name)
-            batch: list[tuple[int, list[str] | None]] = []
-            for row_number, cells in sheet.rows:
-                counts.rows += 1
+            rows = ((number, trim_cells(cells)) for number, cells in sheet.rows)
+            for batch in chunk_rows(rows, self.settings.batch_size):
+                counts.rows += len(batch)
                 if sheet.name is not None:
-                    counts.sheet_rows[sheet.name] = counts.sheet_rows.get(sheet.name, 0) + 1
-                batch.append((row_number, trim_cells(cells)))
-                if len(batch) == self.settings.batch_size:
-                    send(sheet.name, sheet.headers, mapping, batch)
-                    batch = []
-            if batch:
-                send(sheet.name, sheet.headers, mapping, batch)
+                    counts.sheet_rows[sheet.name] = counts.sheet_rows.get(sheet.name, 0) + len(batch)
+                send(sheet.name, headers, mapping, batch)
         self.queue.flush()
         return counts

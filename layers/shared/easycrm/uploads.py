@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 import uuid
 
@@ -13,6 +12,7 @@ from easycrm.spreadsheet import SUPPORTED_EXTENSIONS
 
 PRESIGNED_POST_SECONDS = 900
 MAX_FILE_NAME_CHARS = 200
+MAX_EXTENSION_CHARS = 10
 ACCEPTED_CONTENT_TYPES = frozenset(
     {
         "",
@@ -44,12 +44,16 @@ def clean_file_name(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise UploadRejected(400, "INVALID_FILE_NAME", "fileName is required.")
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    # Control and format characters (incl. bidi overrides) could disguise a name; drop them.
+    name = "".join(char for char in name if unicodedata.category(char) not in ("Cc", "Cf")).strip().lstrip(".")
     if not name:
         raise UploadRejected(400, "INVALID_FILE_NAME", "fileName is not a usable file name.")
     if len(name) > MAX_FILE_NAME_CHARS:
         stem, dot, extension = name.rpartition(".")
-        name = stem[: MAX_FILE_NAME_CHARS - len(extension) - 1] + dot + extension
+        if dot and stem and len(extension) <= MAX_EXTENSION_CHARS:
+            name = stem[: MAX_FILE_NAME_CHARS - len(extension) - 1] + dot + extension
+        else:
+            name = name[:MAX_FILE_NAME_CHARS]
     return name
 
 
