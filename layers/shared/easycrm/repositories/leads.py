@@ -19,30 +19,24 @@ class LeadRepository:
         """Create or merge the lead for `key`; True when this row created it.
 
         Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
-        A retry of the row that created the lead still reports it as created (via `createdBy`).
+        A retry of the row that created the lead still reports it as created (via `origin.createdBy`).
         """
         token = source.token()
-        names: dict[str, str] = {"#worksheet": "_worksheet"}
-        values: dict = {
-            ":now": utc_now_iso(),
-            ":key": key,
-            ":token": token,
-            ":tokens": {token},
-            ":upload": source.upload_id,
-            ":uploads": {source.upload_id},
-            ":file": source.file_name,
-            ":row": source.row,
-            ":worksheet": source.worksheet or "",
+        origin = {
+            "createdBy": token,
+            "dedupKey": key,
+            "uploadId": source.upload_id,
+            "sourceFile": source.file_name,
+            "sourceRow": source.row,
+            "_worksheet": source.worksheet or "",
         }
+        names: dict[str, str] = {}
+        values: dict = {":now": utc_now_iso(), ":origin": origin, ":tokens": {token}, ":uploads": {source.upload_id}}
+        # The first row's provenance is written once, as one map: every clause costs (moto evaluates each).
         sets = [
             "updatedAt = :now",
             "createdAt = if_not_exists(createdAt, :now)",
-            "dedupKey = :key",
-            "createdBy = if_not_exists(createdBy, :token)",
-            "uploadId = if_not_exists(uploadId, :upload)",
-            "sourceFile = if_not_exists(sourceFile, :file)",
-            "sourceRow = if_not_exists(sourceRow, :row)",
-            "#worksheet = if_not_exists(#worksheet, :worksheet)",  # "" for CSV, so a later sheet can't claim it
+            "origin = if_not_exists(origin, :origin)",
         ]
         for position, field in enumerate(LEAD_FIELDS):
             value = lead.get(field)
@@ -61,8 +55,8 @@ class LeadRepository:
             ExpressionAttributeValues=values,
             ReturnValues="ALL_OLD",
         )
-        previous_creator = response.get("Attributes", {}).get("createdBy")
-        return previous_creator is None or previous_creator == token
+        previous = response.get("Attributes")
+        return previous is None or previous["origin"]["createdBy"] == token
 
     def get(self, lead_id: str) -> dict | None:
         item = self._table.get_item(Key={"leadId": lead_id}).get("Item")
@@ -80,10 +74,12 @@ class LeadRepository:
 
 
 def to_lead(item: dict) -> dict:
-    """The stored item as API clients see it: `sources` decoded, bookkeeping dropped."""
-    lead = plain({key: value for key, value in item.items() if key not in ("createdBy", "dedupKey")})
-    if not lead.get("_worksheet"):
-        lead.pop("_worksheet", None)
+    """The stored item as API clients see it: provenance flattened, `sources` decoded, bookkeeping dropped."""
+    origin = plain(item.get("origin", {}))
+    lead = plain({key: value for key, value in item.items() if key != "origin"})
+    lead.update({name: origin[name] for name in ("uploadId", "sourceFile", "sourceRow") if name in origin})
+    if origin.get("_worksheet"):
+        lead["_worksheet"] = origin["_worksheet"]
     lead["sources"] = sorted(
         (SourceRef.parse(token) for token in item.get("sources", ())),
         key=lambda source: (source["uploadId"], source.get("worksheet") or "", source["row"]),
