@@ -1,32 +1,32 @@
 """POST /upload: validate the file, record the upload, return a presigned POST."""
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
+from easycrm.api import build_resolver, current_caller
 from easycrm.observability import logger, tracer
-from easycrm.uploads import UploadRejected, start_upload
+from easycrm.uploads import start_upload
+from pydantic import BaseModel, Field
 
-app = APIGatewayRestResolver()
+app = build_resolver()
 
 
-@app.exception_handler(UploadRejected)
-def _rejected(error: UploadRejected) -> Response:
-    return Response(
-        status_code=error.status_code,
-        content_type=content_types.APPLICATION_JSON,
-        body={"error": {"code": error.code, "message": error.message}},
-    )
+class UploadRequest(BaseModel):
+    """Types only; start_upload explains what is wrong with the values."""
+
+    fileName: str = Field(max_length=1024)
+    fileSize: int
+    contentType: str = Field(default="", max_length=200)
 
 
 @app.post("/upload")
 @tracer.capture_method
-def create_upload():
-    body = app.current_event.json_body
-    if not isinstance(body, dict):
-        raise UploadRejected(400, "INVALID_REQUEST", "The request body must be a JSON object.")
-    owner = app.current_event.request_context.authorizer.claims["sub"]
-    result = start_upload(body, owner, settings=wiring.settings(), statuses=wiring.statuses(), files=wiring.files())
+def create_upload(request: UploadRequest):
+    caller = current_caller(app)
+    result = start_upload(
+        request.model_dump(), caller.sub, settings=wiring.settings(), statuses=wiring.statuses(), files=wiring.files()
+    )
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=result)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 
+from easycrm.api import ApiError
 from easycrm.files import FileStore, upload_key
 from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings
@@ -29,14 +30,8 @@ ACCEPTED_CONTENT_TYPES = frozenset(
 )
 
 
-class UploadRejected(Exception):
-    """A request the API answers with a 4xx; the message is shown to the user as it is."""
-
-    def __init__(self, status_code: int, code: str, message: str):
-        super().__init__(message)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
+class UploadRejected(ApiError):
+    """An upload request the API refuses (400/413)."""
 
 
 def clean_file_name(raw: object) -> str:
