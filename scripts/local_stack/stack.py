@@ -112,9 +112,11 @@ class LocalStack:
         self.queues: dict[str, str] = {}  # logical id → URL
         self._workers: list = []
         self.stop_event = threading.Event()
+        self._environment_before: dict[str, str] | None = None
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self) -> LocalStack:
+        self._environment_before = dict(os.environ)  # restored by stop(), so stacks never leak into each other
         if self.quiet:
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = MotoServer()
@@ -136,6 +138,10 @@ class LocalStack:
         self.stop_event.set()
         for worker in self._workers:
             worker.join(timeout=30)
+        if self._environment_before is not None:
+            os.environ.clear()
+            os.environ.update(self._environment_before)
+            self._environment_before = None
         if self._server:
             self._server.stop()
             self._server = None
