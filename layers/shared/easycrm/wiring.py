@@ -15,6 +15,7 @@ from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings, get_settings
 from easycrm.splitting import UploadSplitter
 from easycrm.tracking import UploadTracker
+from easycrm.upload_status import UploadStatusService
 
 
 def settings() -> Settings:
@@ -34,6 +35,11 @@ def leads() -> LeadRepository:
 @cache
 def files() -> FileStore:
     return FileStore(settings().upload_bucket)
+
+
+def status_service() -> UploadStatusService:
+    """Cheap to build: the repository and file store it works through are cached."""
+    return UploadStatusService(statuses(), files())
 
 
 def splitter() -> UploadSplitter:

@@ -200,6 +200,88 @@ class StatusRepository:
             ExpressionAttributeValues={":yes": True, ":now": utc_now_iso(), **_final_state_values()},
         )
 
+    def close_before_arrival(
+        self, upload_id: str, state: UploadState, *, error: str | None = None, forced_by: str | None = None
+    ) -> dict | None:
+        """End an upload whose file never arrived: nothing was read, so there is nothing to count.
+
+        The condition loses to the splitter: once it has taken the file (`uploaded`), the upload ends the
+        ordinary way. A file arriving later finds the upload final and is ignored.
+        """
+        sets = ["#status = :final", "updatedAt = :now", "finishedAt = :now"]
+        names = {"#status": "status"}
+        values = {":final": state.value, ":uploading": UploadState.UPLOADING.value, ":now": utc_now_iso()}
+        if error:
+            sets.append("#error = :message")
+            names["#error"] = "error"
+            values[":message"] = error
+        if forced_by:
+            sets.extend(["forcedBy = :by", "forcedAt = :now"])
+            values[":by"] = forced_by
+        return self._update(
+            upload_id,
+            UpdateExpression=f"SET {', '.join(sets)}",
+            ConditionExpression="#status = :uploading AND attribute_not_exists(totalBatches)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def force_finish(
+        self,
+        seen: dict,
+        *,
+        state: UploadState,
+        counter: str,
+        missing: int,
+        sheet_missing: dict[str, int],
+        rejects_key: str | None,
+        forced_by: str,
+    ) -> dict | None:
+        """Close a split upload whose batches stopped coming, as `seen`; None when it changed since.
+
+        Every batch index goes into `doneBatches` in the same write, so a batch delivered late is refused
+        by account_batch's own condition and the forced counts stay exact. The condition on
+        completedBatches and cancelRequested makes the write apply only to the counts it was computed from.
+        """
+        total = int(seen["totalBatches"])
+        sets = ["#status = :final", "completedBatches = :total", "updatedAt = :now", "finishedAt = :now"]
+        sets += ["forcedBy = :by", "forcedAt = :now"]
+        adds = [f"{counter} :missing"]
+        names = {"#status": "status"}
+        values = {
+            ":final": state.value,
+            ":seen": seen["status"],
+            ":completed": seen.get("completedBatches", 0),
+            ":total": total,
+            ":missing": missing,
+            ":by": forced_by,
+            ":now": utc_now_iso(),
+        }
+        if total:
+            adds.append("doneBatches :all")
+            values[":all"] = set(range(total))
+        if rejects_key:
+            sets.append("rejectsKey = :rejects")
+            values[":rejects"] = rejects_key
+        for position, (sheet, count) in enumerate(sheet_missing.items()):
+            names[f"#ws{position}"] = sheet
+            values[f":wsmissing{position}"] = count
+            path = f"worksheets.#ws{position}.{counter}"
+            sets.append(f"{path} = {path} + :wsmissing{position}")
+        cancel_guard = "attribute_not_exists(cancelRequested)"
+        if seen.get("cancelRequested"):
+            cancel_guard = "cancelRequested = :yes"
+            values[":yes"] = True
+        return self._update(
+            seen["uploadId"],
+            UpdateExpression=f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+            ConditionExpression=(
+                f"#status = :seen AND totalBatches = :total AND completedBatches = :completed AND {cancel_guard}"
+            ),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
     def record_llm_error(self, upload_id: str, message: str) -> None:
         """Remember why the LLM stopped for this upload (first reason wins)."""
         self._table.update_item(
