@@ -6,7 +6,10 @@ import argparse
 import json
 import mimetypes
 import os
+import secrets
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +22,7 @@ CLI_OWNER_CLAIMS = {"sub": "local-cli", "email": "cli@localhost", "cognito:usern
 SUMMARY_FIELDS = ("fileName", "uploadId", "status", "rows", "created", "updated", "rejected", "failed", "cancelled")
 FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
 SAMPLE_WORKBOOK = Path(__file__).resolve().parents[2] / "samples" / "leads-sample.xlsx"
+DEMO_USER = "demo@example.com"
 
 
 def _parameter_overrides(pairs: list[str]) -> dict[str, str]:
@@ -156,6 +160,57 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
             wiring.statuses().mark_processing(body["uploadId"])
 
 
+def create_user(stack: LocalStack, email: str, password: str, groups: tuple[str, ...] = ()) -> None:
+    """A confirmed user with a verified email in the template's user pool, as an administrator creates one."""
+    cognito = stack.client("cognito-idp")
+    pool = next(iter(stack.template.of_type("AWS::Cognito::UserPool")))
+    pool_id = stack.template.physical[pool]["Ref"]
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    for group in groups:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from easycrm.api import ADMINS_GROUP
+
+    from scripts.local_stack.gateway import Gateway
+
+    email = os.environ.get("EASYCRM_DEMO_USER") or DEMO_USER
+    # The pool asks for 12+ characters with upper case, lower case and digits; this always has them.
+    password = (
+        os.environ.get("EASYCRM_DEMO_PASSWORD") or f"Demo{secrets.randbelow(10**6):06d}-{secrets.token_urlsafe(6)}"
+    )
+    with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
+        try:
+            create_user(stack, email, password, groups=(ADMINS_GROUP,))
+        except stack.client("cognito-idp").exceptions.InvalidPasswordException:
+            print("easycrm: EASYCRM_DEMO_PASSWORD does not meet the user pool's password policy", file=sys.stderr)
+            return 2
+        stack.start_workers()
+        gateway = Gateway(stack, port=args.port).start()
+        stopping = threading.Event()  # Ctrl-C and SIGTERM end the wait below, and the with-block cleans up
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda *_: stopping.set())
+        print(
+            f"Easy CRM is running at {gateway.url}\n"
+            f"  Sign in as {email} with password {password} (group {ADMINS_GROUP})\n"
+            f"  API {gateway.url}/api - description {gateway.url}/openapi.json\n"
+            f"  Local AWS endpoint (moto): {stack.endpoint}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        stopping.wait()
+        print("Stopping...", flush=True)
+        gateway.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="easycrm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     invoke.set_defaults(run=command_invoke)
+
+    serve = commands.add_parser("serve", help="run the whole app (API, sign-in, web app, pipeline) on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (3000; 0 picks a free one)")
+    serve.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
+    serve.set_defaults(run=command_serve)
     return parser
 
 

@@ -50,6 +50,7 @@ class MotoServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            process_group=0,  # Ctrl-C reaches only the parent, which stops moto by closing its stdin
         )
         ready = self._process.stdout.readline().strip()
         if not ready.startswith("port "):
@@ -198,6 +199,8 @@ class LocalStack:
                 "Ref": name,
                 "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
             }
+        for logical_id in template.of_type("AWS::Serverless::Api"):
+            template.physical[logical_id] = {"Ref": uuid.uuid4().hex[:10]}  # a REST API id's shape
 
         dynamodb = self.client("dynamodb")
         for resource in template.of_type("AWS::DynamoDB::Table").values():
@@ -250,6 +253,32 @@ class LocalStack:
                     for rule in properties["CorsConfiguration"]["CorsRules"]
                 ]
                 s3.put_bucket_cors(Bucket=properties["BucketName"], CORSConfiguration={"CORSRules": rules})
+
+        self._create_cognito()
+
+    def _create_cognito(self) -> None:
+        """The user pools, app clients and groups; CloudFormation's property names are the API's,
+        except the pool's name."""
+        template = self.template
+        cognito = self.client("cognito-idp")
+        for logical_id, resource in template.of_type("AWS::Cognito::UserPool").items():
+            properties = template.resolve(resource["Properties"])
+            properties["PoolName"] = properties.pop("UserPoolName", logical_id)
+            pool = cognito.create_user_pool(**properties)["UserPool"]
+            provider = f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+            template.physical[logical_id] = {
+                "Ref": pool["Id"],
+                "Arn": pool["Arn"],
+                "ProviderName": provider,
+                "ProviderURL": f"https://{provider}",
+            }
+        for logical_id, resource in template.of_type("AWS::Cognito::UserPoolClient").items():
+            client = cognito.create_user_pool_client(**template.resolve(resource["Properties"]))["UserPoolClient"]
+            template.physical[logical_id] = {"Ref": client["ClientId"]}
+        for logical_id, resource in template.of_type("AWS::Cognito::UserPoolGroup").items():
+            properties = template.resolve(resource["Properties"])
+            cognito.create_group(**properties)
+            template.physical[logical_id] = {"Ref": properties["GroupName"]}
 
     def _load_functions(self) -> None:
         specs = self.template.functions(REPO_ROOT)

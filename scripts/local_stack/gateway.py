@@ -1,0 +1,528 @@
+"""The local API Gateway: the template's Api routes behind its Cognito authorizer, plus the web app.
+
+One threaded HTTP server on 127.0.0.1 serves
+- `/api/...`: the `Type: Api` events of template.yaml, as API Gateway's REST proxy integration would:
+  the Cognito authorizer checks the ID token before any handler runs, gateway errors (401, 404, 5xx)
+  use the template's GatewayResponses (the JSON error shape and its CORS headers), and OPTIONS is the
+  preflight SAM generates from the Api's `Cors`. Handler responses pass through untouched: with a proxy
+  integration the function itself must send CORS headers, in AWS as here.
+- `/config.json`: what the web app needs to sign in and call the API;
+- `/cognito/`: the public (unsigned) Cognito actions, forwarded to moto so the browser reaches them
+  from the same origin;
+- `/openapi.json`: one OpenAPI document merged from every API function's Powertools resolver;
+- everything else: the files of `frontend/`.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import itertools
+import json
+import mimetypes
+import queue
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import requests
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from scripts.local_stack.apigw import proxy_event
+from scripts.local_stack.stack import REPO_ROOT, Function, LocalStack
+from scripts.local_stack.template import REGION
+
+API_PREFIX = "/api"
+COGNITO_PATH = "/cognito/"
+FRONTEND_DIR = REPO_ROOT / "frontend"
+HANDLER_INSTANCES = 4  # concurrent requests per function, each on its own module copy
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# Cognito actions a browser may call without AWS credentials; SignUp is left out because the pool
+# only lets administrators create users (AllowAdminCreateUserOnly).
+PUBLIC_COGNITO_ACTIONS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "GetUser",
+        "GlobalSignOut",
+        "RevokeToken",
+        "ChangePassword",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "UpdateUserAttributes",
+        "VerifyUserAttribute",
+        "GetUserAttributeVerificationCode",
+    }
+)
+PLACEHOLDER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Easy CRM</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
+<h1>Easy CRM</h1>
+<p>The API is running. The web app comes later: there is no <code>frontend/</code> folder yet.</p>
+<p>API: <code>/api</code> &middot; description: <a href="/openapi.json">/openapi.json</a>
+&middot; sign-in settings: <a href="/config.json">/config.json</a></p>
+</body></html>
+"""
+
+
+# --- the Cognito authorizer -----------------------------------------------------------------------
+class Unauthorized(Exception):
+    """The request carries no token, or one the user pool did not issue to one of its app clients."""
+
+
+class CognitoTokenVerifier:
+    """Checks an ID token as API Gateway's Cognito authorizer does, so no handler ever sees an
+    unverified caller: RS256 signature by a key of the pool's JWKS, not expired, issued by the pool
+    (the AWS-style issuer moto writes), for one of the template's app clients, and an ID token."""
+
+    def __init__(self, issuer: str, client_ids: Collection[str], fetch_jwks: Callable[[], dict]):
+        self.issuer = issuer
+        self.client_ids = frozenset(client_ids)
+        self._fetch_jwks = fetch_jwks
+        self._keys: KeySet | None = None
+        self._lock = threading.Lock()
+
+    def verify(self, authorization: str | None) -> dict:
+        """The token's claims, from an `Authorization` header holding the ID token (or `Bearer <token>`)."""
+        token = (authorization or "").strip()
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        if not token:
+            raise Unauthorized("Sign in first: the request has no Authorization token.")
+        try:
+            header = jws.extract_compact(token.encode()).headers()
+        except (JoseError, ValueError, UnicodeError) as error:
+            raise Unauthorized("The Authorization token is not a valid JWT.") from error
+        if header.get("alg") != "RS256":
+            raise Unauthorized("The token must be signed with RS256.")
+        try:
+            key = self._key_set().get_by_kid(str(header["kid"]))
+            claims = jwt.decode(token, key, algorithms=["RS256"]).claims
+        except KeyError as error:
+            raise Unauthorized("The token names no signing key.") from error
+        except JoseError as error:
+            raise Unauthorized("The token's signature is not valid.") from error
+        self._check_claims(claims)
+        return claims
+
+    def _key_set(self) -> KeySet:
+        with self._lock:
+            if self._keys is None:
+                self._keys = KeySet.import_key_set(self._fetch_jwks())
+            return self._keys
+
+    def _check_claims(self, claims: dict) -> None:
+        if claims.get("token_use") != "id":
+            raise Unauthorized("Send the ID token, not the access token.")
+        if claims.get("iss") != self.issuer:
+            raise Unauthorized("The token was not issued by this user pool.")
+        if claims.get("aud") not in self.client_ids:
+            raise Unauthorized("The token was issued to another app client.")
+        expires = claims.get("exp")
+        if isinstance(expires, bool) or not isinstance(expires, int | float) or expires <= time.time():
+            raise Unauthorized("The token has expired; sign in again.")
+
+
+def api_gateway_claims(claims: dict) -> dict[str, str]:
+    """Claims as API Gateway's REST Cognito authorizer hands them to the function: every value a
+    string, `exp`/`iat` as dates, lists such as `cognito:groups` joined with commas."""
+    rendered = {}
+    for name, value in claims.items():
+        if name in ("exp", "iat") and isinstance(value, int | float):
+            rendered[name] = datetime.fromtimestamp(value, UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+        elif isinstance(value, bool):
+            rendered[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            rendered[name] = ",".join(str(item) for item in value)
+        elif isinstance(value, dict):
+            rendered[name] = json.dumps(value)
+        else:
+            rendered[name] = str(value)
+    return rendered
+
+
+# --- routes from the template ---------------------------------------------------------------------
+class _HandlerPool:
+    """API handlers keep per-request state in module globals (Powertools' `app.current_event`), so
+    each concurrent request runs on a module copy of its own, like a separate Lambda container."""
+
+    def __init__(self, function: Function):
+        self.function = function
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(HANDLER_INSTANCES)
+        self._numbers = itertools.count()
+
+    def invoke(self, event: dict) -> dict:
+        with self._slots:
+            try:
+                handler = self._idle.get_nowait()
+            except queue.Empty:
+                handler = self.function.load_handler(instance=f"api{next(self._numbers)}")
+            try:
+                return self.function.invoke(event, handler)
+            finally:
+                self._idle.put(handler)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, POST, ... or ANY
+    resource: str  # the template's path, e.g. /status/{uploadId}
+    pattern: re.Pattern
+    handlers: _HandlerPool
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = self.pattern.fullmatch(path)
+        return None if found is None else {name: unquote(value) for name, value in found.groupdict().items()}
+
+
+def _path_pattern(resource: str) -> tuple[re.Pattern, tuple[int, ...]]:
+    """A regex for a template path (`{name}` is one segment, `{name+}` the rest) and its sort key:
+    literal segments win over parameters, as in API Gateway."""
+    parts, ranks = [], []
+    for segment in resource.strip("/").split("/"):
+        parameter = re.fullmatch(r"\{(\w+)(\+?)\}", segment)
+        if parameter is None:
+            parts.append(re.escape(segment))
+            ranks.append(0)
+        else:
+            parts.append(f"(?P<{parameter[1]}>{'.+' if parameter[2] else '[^/]+'})")
+            ranks.append(2 if parameter[2] else 1)
+    return re.compile("/" + "/".join(parts)), tuple(ranks)
+
+
+class RestApi:
+    """The template's one `AWS::Serverless::Api`: its routes (the functions' `Api` events), its
+    Cognito authorizer, its CORS settings and its gateway responses."""
+
+    def __init__(self, stack: LocalStack):
+        template = stack.template
+        apis = template.of_type("AWS::Serverless::Api")
+        if len(apis) != 1:
+            raise ValueError(f"the local gateway serves one AWS::Serverless::Api; template.yaml has {len(apis)}")
+        ((self.logical_id, resource),) = apis.items()
+        self.properties = template.resolve(resource.get("Properties", {}))
+        self.user_pool_id, self.client_ids, self.verifier = "", [], None
+        pool = self._user_pool(template)
+        if pool:
+            physical = template.physical[pool]
+            self.user_pool_id = physical["Ref"]
+            self.client_ids = [
+                template.physical[logical_id]["Ref"]
+                for logical_id, client in template.of_type("AWS::Cognito::UserPoolClient").items()
+                if template.resolve(client["Properties"]["UserPoolId"]) == self.user_pool_id
+            ]
+            jwks_url = f"{stack.endpoint}/{self.user_pool_id}/.well-known/jwks.json"
+            self.verifier = CognitoTokenVerifier(
+                physical["ProviderURL"], self.client_ids, lambda: requests.get(jwks_url, timeout=10).json()
+            )
+        ranked = []
+        for function in stack.functions.values():
+            handlers = _HandlerPool(function)
+            for event in function.spec.events:
+                if event.kind == "Api":
+                    properties = event.properties
+                    if properties.get("RestApiId") != {"Ref": self.logical_id}:
+                        raise ValueError(
+                            f"{function.spec.logical_id}: Api events must set RestApiId: !Ref {self.logical_id}"
+                        )
+                    pattern, rank = _path_pattern(properties["Path"])
+                    ranked.append((rank, Route(properties["Method"].upper(), properties["Path"], pattern, handlers)))
+        self.routes = [route for _, route in sorted(ranked, key=lambda item: item[0])]
+
+    def _user_pool(self, template) -> str | None:
+        """The logical id of the user pool behind the Api's default Cognito authorizer, if any."""
+        auth = self.properties.get("Auth", {})
+        authorizer = auth.get("Authorizers", {}).get(auth.get("DefaultAuthorizer", ""))
+        if not authorizer:
+            return None
+        arn = authorizer["UserPoolArn"]
+        arn = arn[0] if isinstance(arn, list) else arn
+        return next(
+            logical_id
+            for logical_id in template.of_type("AWS::Cognito::UserPool")
+            if template.physical[logical_id]["Arn"] == arn
+        )
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.routes:
+            if route.method in (method, "ANY"):
+                parameters = route.match(path)
+                if parameters is not None:
+                    return route, parameters
+        return None
+
+    def knows(self, path: str) -> bool:
+        return any(route.match(path) is not None for route in self.routes)
+
+    def preflight_headers(self) -> dict[str, str]:
+        """What SAM's generated OPTIONS method answers, from the Api's `Cors`."""
+        cors = self.properties.get("Cors")
+        if not cors:
+            return {}
+        if isinstance(cors, str):
+            cors = {"AllowOrigin": cors}
+        names = {
+            "AllowOrigin": "Access-Control-Allow-Origin",
+            "AllowHeaders": "Access-Control-Allow-Headers",
+            "AllowMethods": "Access-Control-Allow-Methods",
+            "MaxAge": "Access-Control-Max-Age",
+        }
+        headers = {names[key]: _unquote(value) for key, value in cors.items() if key in names}
+        if cors.get("AllowCredentials"):
+            headers["Access-Control-Allow-Credentials"] = "true"
+        return headers
+
+    def gateway_response(self, status: int, response_type: str, message: str) -> tuple[int, dict[str, str], bytes]:
+        """An error API Gateway answers itself, shaped by the template's GatewayResponses."""
+        responses = self.properties.get("GatewayResponses", {})
+        response = responses.get(response_type) or responses.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX", {})
+        headers = {
+            name: _unquote(value) for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
+        }
+        body_template = response.get("ResponseTemplates", {}).get(
+            "application/json", '{"message": $context.error.messageString}'
+        )
+        body = body_template.replace("$context.error.responseType", response_type).replace(
+            "$context.error.messageString", json.dumps(message)
+        )
+        return response.get("StatusCode", status), {"Content-Type": "application/json", **headers}, body.encode()
+
+
+def _unquote(value: str) -> str:
+    """SAM writes CORS and gateway-response header values as quoted literals: "'*'" is *."""
+    value = str(value)
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+
+
+# --- the HTTP server ------------------------------------------------------------------------------
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+
+def _json_reply(status: int, document: object, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(
+        status, [("Content-Type", "application/json"), *(headers or {}).items()], json.dumps(document).encode()
+    )
+
+
+def _lambda_reply(response: object) -> Reply:
+    """A Lambda proxy response as API Gateway returns it; `ValueError` when it is malformed."""
+    if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
+        raise ValueError(f"malformed Lambda proxy response: {response!r:.200}")
+    headers = [
+        (name, str(value)) for name, values in (response.get("multiValueHeaders") or {}).items() for value in values
+    ]
+    given = {name.lower() for name, _ in headers}
+    headers += [
+        (name, str(value)) for name, value in (response.get("headers") or {}).items() if name.lower() not in given
+    ]
+    body = response.get("body") or ""
+    return Reply(
+        response["statusCode"], headers, base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    )
+
+
+class Gateway:
+    """The local API Gateway and web server on 127.0.0.1; `port=0` picks a free port."""
+
+    def __init__(self, stack: LocalStack, port: int = 3000, frontend_dir: Path = FRONTEND_DIR):
+        self.stack = stack
+        self.api = RestApi(stack)
+        self.frontend_dir = frontend_dir
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _RequestHandler)
+        self._server.daemon_threads = True
+        self._server.gateway = self
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread: threading.Thread | None = None
+        self._openapi: dict | None = None
+        self._openapi_lock = threading.Lock()
+
+    def start(self) -> Gateway:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # /api ----------------------------------------------------------------------------------------
+    def call_api(self, method: str, path: str, query: str, headers, body: bytes) -> Reply:
+        api = self.api
+        if method == "OPTIONS" and api.knows(path):
+            return Reply(200, list(api.preflight_headers().items()))
+        found = api.find(method, path)
+        if found is None:
+            return self.gateway_error(404, "RESOURCE_NOT_FOUND", "There is no such API route.")
+        claims = None
+        if api.verifier:
+            try:
+                claims = api_gateway_claims(api.verifier.verify(headers.get("Authorization")))
+            except Unauthorized as error:
+                return self.gateway_error(401, "UNAUTHORIZED", str(error))
+        route, parameters = found
+        pairs = parse_qsl(query, keep_blank_values=True)
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode(), True
+        event = proxy_event(
+            method,
+            path,
+            body=text or None,
+            claims=claims,
+            query=dict(pairs) or None,
+            headers=dict(headers.items()),
+            resource=route.resource,
+            path_parameters=parameters or None,
+        )
+        event["isBase64Encoded"] = encoded
+        if pairs:
+            multi: dict[str, list[str]] = {}
+            for name, value in pairs:
+                multi.setdefault(name, []).append(value)
+            event["multiValueQueryStringParameters"] = multi
+        try:
+            return _lambda_reply(route.handlers.invoke(event))
+        except Exception:
+            print(f"{route.handlers.function.spec.logical_id} failed:\n{traceback.format_exc()}", flush=True)
+            return self.gateway_error(502, "INTERNAL_ERROR", "The function failed; see the server's output.")
+
+    def gateway_error(self, status: int, response_type: str, message: str) -> Reply:
+        status, headers, body = self.api.gateway_response(status, response_type, message)
+        return Reply(int(status), list(headers.items()), body)
+
+    # the web app's side ----------------------------------------------------------------------------
+    def config(self) -> dict:
+        """What the web app reads at start-up to sign in and reach the API."""
+        return {
+            "apiUrl": self.url + API_PREFIX,
+            "region": REGION,
+            "userPoolId": self.api.user_pool_id,
+            "userPoolClientId": self.api.client_ids[0] if self.api.client_ids else "",
+            "cognitoEndpoint": self.url + COGNITO_PATH,
+        }
+
+    def openapi(self) -> dict:
+        """One document for the whole API, merged from each API function's Powertools resolver."""
+        with self._openapi_lock:
+            if self._openapi is None:
+                document: dict = {"openapi": "3.1.0", "paths": {}, "components": {}}
+                for handlers in dict.fromkeys(route.handlers for route in self.api.routes):
+                    module = importlib.import_module(handlers.function.spec.module)
+                    schema = json.loads(module.app.get_openapi_json_schema())
+                    document["openapi"] = schema.get("openapi", document["openapi"])
+                    document["paths"].update(schema.get("paths", {}))
+                    for section, entries in schema.get("components", {}).items():
+                        document["components"].setdefault(section, {}).update(entries)
+                document["info"] = {"title": "Easy CRM API", "version": "1.0.0"}
+                document["servers"] = [{"url": self.url + API_PREFIX}]
+                if self.api.verifier:
+                    document["components"].setdefault("securitySchemes", {})["CognitoIdToken"] = {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "Authorization",
+                        "description": "The ID token from signing in to the user pool.",
+                    }
+                    document["security"] = [{"CognitoIdToken": []}]
+                self._openapi = document
+            return self._openapi
+
+    def cognito(self, headers, body: bytes) -> Reply:
+        """Forward one public Cognito action to moto; anything else needs AWS credentials, as in AWS."""
+        target = headers.get("X-Amz-Target", "")
+        service, _, action = target.partition(".")
+        if service != "AWSCognitoIdentityProviderService" or action not in PUBLIC_COGNITO_ACTIONS:
+            error = {"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"}
+            return _json_reply(400, error, {"x-amzn-ErrorType": error["__type"]})
+        answer = requests.post(
+            self.stack.endpoint + "/",
+            data=body,
+            headers={"X-Amz-Target": target, "Content-Type": headers.get("Content-Type", "application/x-amz-json-1.1")},
+            timeout=30,
+        )
+        passed = ("Content-Type", "x-amzn-ErrorType", "x-amzn-RequestId")
+        return Reply(
+            answer.status_code,
+            [(name, answer.headers[name]) for name in passed if name in answer.headers],
+            answer.content,
+        )
+
+    def static(self, path: str) -> Reply:
+        """A file of frontend/ (index.html for a folder); nothing outside it."""
+        root = self.frontend_dir.resolve()
+        if not root.is_dir():
+            if path in ("/", "/index.html"):
+                return Reply(200, [("Content-Type", "text/html; charset=utf-8")], PLACEHOLDER_PAGE.encode())
+            return Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not found")
+        try:
+            file = (root / unquote(path).lstrip("/")).resolve()
+            if file.is_dir():
+                file = file / "index.html"
+            found = file.is_relative_to(root) and file.is_file()
+        except (OSError, ValueError):  # e.g. a NUL byte in the path
+            found = False
+        if not found:
+            return Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not found")
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in (
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        ):
+            content_type += "; charset=utf-8"
+        headers = [("Content-Type", content_type), ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
+        return Reply(200, headers, file.read_bytes())
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the browser reuses its connections
+
+    def _dispatch(self) -> None:
+        gateway: Gateway = self.server.gateway
+        try:
+            reply = self._reply(gateway)
+        except Exception:
+            print(f"{self.command} {self.path} failed:\n{traceback.format_exc()}", flush=True)
+            reply = gateway.gateway_error(500, "INTERNAL_ERROR", "The local gateway failed; see the server's output.")
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    def _reply(self, gateway: Gateway) -> Reply:
+        url, method = urlsplit(self.path), self.command
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True  # the body stays unread
+            return gateway.gateway_error(413, "REQUEST_TOO_LARGE", "The request is larger than 10 MB.")
+        body = self.rfile.read(length) if length else b""
+        if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
+            return gateway.call_api(method, url.path[len(API_PREFIX) :] or "/", url.query, self.headers, body)
+        if method == "POST" and url.path == COGNITO_PATH:
+            return gateway.cognito(self.headers, body)
+        if method not in ("GET", "HEAD"):
+            return Reply(405, [("Allow", "GET, HEAD")])
+        if url.path == "/config.json":
+            return _json_reply(200, gateway.config(), {"Cache-Control": "no-store"})
+        if url.path == "/openapi.json":
+            return _json_reply(200, gateway.openapi())
+        return gateway.static(url.path)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
