@@ -22,9 +22,9 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
 	touch $@
 
-## The main job: import the sample workbook through the real pipeline on the local stack.
+## The whole app on the local stack at http://127.0.0.1:3000 (prints a demo login; Ctrl-C stops it).
 run: $(VENV)/.installed
-	scripts/easycrm import samples/leads-sample.xlsx
+	scripts/easycrm serve
 
 ## Everything: lint, template validation, unit, integration and end-to-end tests.
 test: $(VENV)/.installed $(SAM_VENV)/.installed
