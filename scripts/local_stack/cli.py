@@ -160,11 +160,8 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
             wiring.statuses().mark_processing(body["uploadId"])
 
 
-def create_user(stack: LocalStack, email: str, password: str, groups: tuple[str, ...] = ()) -> None:
-    """A confirmed user with a verified email in the template's user pool, as an administrator creates one."""
-    cognito = stack.client("cognito-idp")
-    pool = next(iter(stack.template.of_type("AWS::Cognito::UserPool")))
-    pool_id = stack.template.physical[pool]["Ref"]
+def create_user(cognito, pool_id: str, email: str, password: str, groups: tuple[str, ...] = ()) -> None:
+    """A confirmed user with a verified email, created as an administrator creates one."""
     cognito.admin_create_user(
         UserPoolId=pool_id,
         Username=email,
@@ -188,12 +185,18 @@ def command_serve(args: argparse.Namespace) -> int:
     )
     with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
         try:
-            create_user(stack, email, password, groups=(ADMINS_GROUP,))
-        except stack.client("cognito-idp").exceptions.InvalidPasswordException:
+            gateway = Gateway(stack, port=args.port)
+        except OSError as error:
+            print(f"easycrm: cannot listen on 127.0.0.1:{args.port}: {error.strerror}", file=sys.stderr)
+            return 2
+        cognito = stack.client("cognito-idp")
+        try:
+            create_user(cognito, gateway.api.user_pool_id, email, password, groups=(ADMINS_GROUP,))
+        except cognito.exceptions.InvalidPasswordException:
             print("easycrm: EASYCRM_DEMO_PASSWORD does not meet the user pool's password policy", file=sys.stderr)
             return 2
         stack.start_workers()
-        gateway = Gateway(stack, port=args.port).start()
+        gateway.start()
         stopping = threading.Event()  # Ctrl-C and SIGTERM end the wait below, and the with-block cleans up
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: stopping.set())

@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 from joserfc import jws, jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from scripts.local_stack.apigw import proxy_event
@@ -106,9 +106,10 @@ class CognitoTokenVerifier:
             raise Unauthorized("The token must be signed with RS256.")
         try:
             key = self._key_set().get_by_kid(str(header["kid"]))
+        except (KeyError, InvalidKeyIdError) as error:
+            raise Unauthorized("The token names no known signing key.") from error
+        try:
             claims = jwt.decode(token, key, algorithms=["RS256"]).claims
-        except KeyError as error:
-            raise Unauthorized("The token names no signing key.") from error
         except JoseError as error:
             raise Unauthorized("The token's signature is not valid.") from error
         self._check_claims(claims)
@@ -125,7 +126,8 @@ class CognitoTokenVerifier:
             raise Unauthorized("Send the ID token, not the access token.")
         if claims.get("iss") != self.issuer:
             raise Unauthorized("The token was not issued by this user pool.")
-        if claims.get("aud") not in self.client_ids:
+        audience = claims.get("aud")
+        if not isinstance(audience, str) or audience not in self.client_ids:
             raise Unauthorized("The token was issued to another app client.")
         expires = claims.get("exp")
         if isinstance(expires, bool) or not isinstance(expires, int | float) or expires <= time.time():
