@@ -463,31 +463,32 @@ class Gateway:
             answer.content,
         )
 
-    def static(self, path: str) -> Reply:
-        """A file of frontend/ (index.html for a folder); nothing outside it."""
-        root = self.frontend_dir.resolve()
-        if not root.is_dir():
-            if path in ("/", "/index.html"):
-                return Reply(200, [("Content-Type", "text/html; charset=utf-8")], PLACEHOLDER_PAGE.encode())
-            return Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not found")
-        try:
-            file = (root / unquote(path).lstrip("/")).resolve()
-            if file.is_dir():
-                file = file / "index.html"
-            found = file.is_relative_to(root) and file.is_file()
-        except (OSError, ValueError):  # e.g. a NUL byte in the path
-            found = False
-        if not found:
-            return Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not found")
-        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type in (
-            "application/javascript",
-            "application/json",
-            "image/svg+xml",
-        ):
-            content_type += "; charset=utf-8"
-        headers = [("Content-Type", content_type), ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
-        return Reply(200, headers, file.read_bytes())
+
+def frontend_reply(root: Path, path: str) -> Reply:
+    """A file of the web app's folder (index.html for a folder), never anything outside it."""
+    root = root.resolve()
+    not_found = Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not found")
+    if not root.is_dir():
+        if path in ("/", "/index.html"):
+            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], PLACEHOLDER_PAGE.encode())
+        return not_found
+    try:
+        file = (root / unquote(path).lstrip("/")).resolve()
+        if file.is_dir():
+            file = file / "index.html"
+        if not (file.is_relative_to(root) and file.is_file()):
+            return not_found
+    except (OSError, ValueError):  # e.g. a NUL byte in the path
+        return not_found
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type in (
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ):
+        content_type += "; charset=utf-8"
+    headers = [("Content-Type", content_type), ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
+    return Reply(200, headers, file.read_bytes())
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -525,6 +526,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return _json_reply(200, gateway.config(), {"Cache-Control": "no-store"})
         if url.path == "/openapi.json":
             return _json_reply(200, gateway.openapi())
-        return gateway.static(url.path)
+        return frontend_reply(gateway.frontend_dir, url.path)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch

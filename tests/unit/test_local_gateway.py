@@ -1,0 +1,80 @@
+"""The local gateway's pure parts: which template path a request takes, and which web-app file it gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.local_stack.gateway import Route, _path_pattern, frontend_reply
+
+
+@pytest.mark.parametrize(
+    ("resource", "path", "parameters"),
+    [
+        ("/upload", "/upload", {}),
+        ("/status/{uploadId}", "/status/abc", {"uploadId": "abc"}),
+        ("/status/{uploadId}/cancel", "/status/a%20b/cancel", {"uploadId": "a b"}),
+        ("/files/{proxy+}", "/files/a/b.csv", {"proxy": "a/b.csv"}),
+    ],
+)
+def test_template_paths_match_and_give_path_parameters(resource, path, parameters):
+    pattern, _ = _path_pattern(resource)
+    assert Route("GET", resource, pattern, handlers=None).match(path) == parameters
+
+
+@pytest.mark.parametrize(
+    ("resource", "path"),
+    [("/status/{uploadId}", "/status/a/b"), ("/status/{uploadId}", "/status/"), ("/upload", "/uploads")],
+)
+def test_template_paths_refuse_other_paths(resource, path):
+    pattern, _ = _path_pattern(resource)
+    assert pattern.fullmatch(path) is None
+
+
+def test_literal_segments_rank_before_parameters():
+    literal, parameter, greedy = (
+        _path_pattern(path)[1] for path in ("/leads/export", "/leads/{leadId}", "/leads/{p+}")
+    )
+    assert literal < parameter < greedy
+
+
+@pytest.fixture
+def frontend(tmp_path):
+    root = tmp_path / "frontend"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><title>app</title>")
+    (root / "assets" / "app.js").write_text("console.log('hi')")
+    (root / "assets" / "style.css").write_text("body {}")
+    (root / "logo.svg").write_text("<svg/>")
+    (tmp_path / "secret.txt").write_text("outside")
+    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/assets/app.js", "javascript; charset=utf-8"),
+        ("/assets/style.css", "text/css; charset=utf-8"),
+        ("/logo.svg", "image/svg+xml; charset=utf-8"),
+    ],
+)
+def test_frontend_files_are_served_with_their_content_type(frontend, path, content_type):
+    reply = frontend_reply(frontend, path)
+    assert reply.status == 200
+    assert dict(reply.headers)["Content-Type"].endswith(content_type)
+
+
+@pytest.mark.parametrize(
+    "path", ["/../secret.txt", "/%2e%2e/secret.txt", "/assets/../../secret.txt", "/link.txt", "/missing.js", "/a%00b"]
+)
+def test_nothing_outside_the_frontend_folder_is_served(frontend, path):
+    assert frontend_reply(frontend, path).status == 404
+
+
+def test_a_missing_frontend_folder_gives_a_placeholder_page(tmp_path):
+    reply = frontend_reply(tmp_path / "frontend", "/")
+    assert reply.status == 200
+    assert b"web app comes later" in reply.body
+    assert frontend_reply(tmp_path / "frontend", "/app.js").status == 404
