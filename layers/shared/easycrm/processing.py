@@ -32,12 +32,11 @@ class BatchProcessor:
 
     def process(self, message: BatchMessage) -> None:
         statuses = self.tracker.statuses
-        record = statuses.get(message.upload_id)
+        record = statuses.get_processing_state(message.upload_id)
         if record is None:
             logger.warning("Batch for an unknown upload dropped", extra={"uploadId": message.upload_id})
             return
-        if statuses.is_batch_accounted(message.upload_id, message.batch_index):
-            return
+        # A redelivered batch is imported again (merges are idempotent) and then refused by the accounting.
         outcome = BatchOutcome(worksheet=message.worksheet)
         if record.get("cancelRequested") or is_final(record.get("status")):
             outcome.cancelled = len(message.rows)

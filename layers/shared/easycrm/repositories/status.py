@@ -59,11 +59,15 @@ class StatusRepository:
         item = self._table.get_item(Key={"uploadId": upload_id}, ConsistentRead=True).get("Item")
         return _public(item) if item else None
 
-    def is_batch_accounted(self, upload_id: str, batch_index: int) -> bool:
+    def get_processing_state(self, upload_id: str) -> dict | None:
+        """What a batch needs to know, read without the upload's (large) set of finished batches."""
         item = self._table.get_item(
-            Key={"uploadId": upload_id}, ProjectionExpression="doneBatches", ConsistentRead=True
+            Key={"uploadId": upload_id},
+            ProjectionExpression="uploadId, #status, cancelRequested, llmError",
+            ExpressionAttributeNames={"#status": "status"},
+            ConsistentRead=True,
         ).get("Item")
-        return bool(item) and batch_index in item.get("doneBatches", set())
+        return _public(item) if item else None
 
     def mark_uploaded(self, upload_id: str, file_size: int) -> dict | None:
         return self._update(
