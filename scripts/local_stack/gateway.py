@@ -74,6 +74,13 @@ PLACEHOLDER_PAGE = """<!doctype html>
 """
 
 
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+
 # --- the Cognito authorizer -----------------------------------------------------------------------
 class Unauthorized(Exception):
     """The request carries no token, or one the user pool did not issue to one of its app clients."""
@@ -248,12 +255,11 @@ class RestApi:
         if not authorizer:
             return None
         arn = authorizer["UserPoolArn"]
-        arn = arn[0] if isinstance(arn, list) else arn
-        return next(
-            logical_id
+        pools = {
+            template.physical[logical_id]["Arn"]: logical_id
             for logical_id in template.of_type("AWS::Cognito::UserPool")
-            if template.physical[logical_id]["Arn"] == arn
-        )
+        }
+        return pools[arn[0] if isinstance(arn, list) else arn]
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -279,41 +285,36 @@ class RestApi:
             "AllowMethods": "Access-Control-Allow-Methods",
             "MaxAge": "Access-Control-Max-Age",
         }
-        headers = {names[key]: _unquote(value) for key, value in cors.items() if key in names}
+        headers = {names[key]: _literal(value) for key, value in cors.items() if key in names}
         if cors.get("AllowCredentials"):
             headers["Access-Control-Allow-Credentials"] = "true"
         return headers
 
-    def gateway_response(self, status: int, response_type: str, message: str) -> tuple[int, dict[str, str], bytes]:
-        """An error API Gateway answers itself, shaped by the template's GatewayResponses."""
+    def gateway_response(self, status: int, response_type: str, message: str) -> Reply:
+        """An answer API Gateway gives itself (401, 404, 5xx), shaped by the template's GatewayResponses."""
         responses = self.properties.get("GatewayResponses", {})
         response = responses.get(response_type) or responses.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX", {})
-        headers = {
-            name: _unquote(value) for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
-        }
-        body_template = response.get("ResponseTemplates", {}).get(
-            "application/json", '{"message": $context.error.messageString}'
+        headers = [
+            (name, _literal(value)) for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
+        ]
+        body = (
+            response.get("ResponseTemplates", {})
+            .get("application/json", '{"message": $context.error.messageString}')
+            .replace("$context.error.responseType", response_type)
+            .replace("$context.error.messageString", json.dumps(message))
         )
-        body = body_template.replace("$context.error.responseType", response_type).replace(
-            "$context.error.messageString", json.dumps(message)
+        return Reply(
+            int(response.get("StatusCode", status)), [("Content-Type", "application/json"), *headers], body.encode()
         )
-        return response.get("StatusCode", status), {"Content-Type": "application/json", **headers}, body.encode()
 
 
-def _unquote(value: str) -> str:
+def _literal(value: str) -> str:
     """SAM writes CORS and gateway-response header values as quoted literals: "'*'" is *."""
     value = str(value)
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
 
 
 # --- the HTTP server ------------------------------------------------------------------------------
-@dataclass
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes = b""
-
-
 def _json_reply(status: int, document: object, headers: dict[str, str] | None = None) -> Reply:
     return Reply(
         status, [("Content-Type", "application/json"), *(headers or {}).items()], json.dumps(document).encode()
@@ -348,13 +349,11 @@ class Gateway:
         self._server.daemon_threads = True
         self._server.gateway = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread: threading.Thread | None = None
         self._openapi: dict | None = None
         self._openapi_lock = threading.Lock()
 
     def start(self) -> Gateway:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -368,13 +367,13 @@ class Gateway:
             return Reply(200, list(api.preflight_headers().items()))
         found = api.find(method, path)
         if found is None:
-            return self.gateway_error(404, "RESOURCE_NOT_FOUND", "There is no such API route.")
+            return self.api.gateway_response(404, "RESOURCE_NOT_FOUND", "There is no such API route.")
         claims = None
         if api.verifier:
             try:
                 claims = api_gateway_claims(api.verifier.verify(headers.get("Authorization")))
             except Unauthorized as error:
-                return self.gateway_error(401, "UNAUTHORIZED", str(error))
+                return self.api.gateway_response(401, "UNAUTHORIZED", str(error))
         route, parameters = found
         pairs = parse_qsl(query, keep_blank_values=True)
         try:
@@ -401,11 +400,7 @@ class Gateway:
             return _lambda_reply(route.handlers.invoke(event))
         except Exception:
             print(f"{route.handlers.function.spec.logical_id} failed:\n{traceback.format_exc()}", flush=True)
-            return self.gateway_error(502, "INTERNAL_ERROR", "The function failed; see the server's output.")
-
-    def gateway_error(self, status: int, response_type: str, message: str) -> Reply:
-        status, headers, body = self.api.gateway_response(status, response_type, message)
-        return Reply(int(status), list(headers.items()), body)
+            return self.api.gateway_response(502, "INTERNAL_ERROR", "The function failed; see the server's output.")
 
     # the web app's side ----------------------------------------------------------------------------
     def config(self) -> dict:
@@ -500,7 +495,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             reply = self._reply(gateway)
         except Exception:
             print(f"{self.command} {self.path} failed:\n{traceback.format_exc()}", flush=True)
-            reply = gateway.gateway_error(500, "INTERNAL_ERROR", "The local gateway failed; see the server's output.")
+            reply = gateway.api.gateway_response(
+                500, "INTERNAL_ERROR", "The local gateway failed; see the server's output."
+            )
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
@@ -514,7 +511,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_REQUEST_BYTES:
             self.close_connection = True  # the body stays unread
-            return gateway.gateway_error(413, "REQUEST_TOO_LARGE", "The request is larger than 10 MB.")
+            return gateway.api.gateway_response(413, "REQUEST_TOO_LARGE", "The request is larger than 10 MB.")
         body = self.rfile.read(length) if length else b""
         if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
             return gateway.call_api(method, url.path[len(API_PREFIX) :] or "/", url.query, self.headers, body)
