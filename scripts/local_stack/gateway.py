@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import base64
 import importlib
-import itertools
 import json
 import mimetypes
-import queue
 import re
 import threading
 import time
@@ -44,7 +42,6 @@ from scripts.local_stack.template import REGION
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
 FRONTEND_DIR = REPO_ROOT / "frontend"
-HANDLER_INSTANCES = 4  # concurrent requests per function, each on its own module copy
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 # Cognito actions a browser may call without AWS credentials; SignUp is left out because the pool
 # only lets administrators create users (AllowAdminCreateUserOnly).
@@ -160,34 +157,12 @@ def api_gateway_claims(claims: dict) -> dict[str, str]:
 
 
 # --- routes from the template ---------------------------------------------------------------------
-class _HandlerPool:
-    """API handlers keep per-request state in module globals (Powertools' `app.current_event`), so
-    each concurrent request runs on a module copy of its own, like a separate Lambda container."""
-
-    def __init__(self, function: Function):
-        self.function = function
-        self._idle: queue.LifoQueue = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(HANDLER_INSTANCES)
-        self._numbers = itertools.count()
-
-    def invoke(self, event: dict) -> dict:
-        with self._slots:
-            try:
-                handler = self._idle.get_nowait()
-            except queue.Empty:
-                handler = self.function.load_handler(instance=f"api{next(self._numbers)}")
-            try:
-                return self.function.invoke(event, handler)
-            finally:
-                self._idle.put(handler)
-
-
 @dataclass(frozen=True)
 class Route:
     method: str  # GET, POST, ... or ANY
     resource: str  # the template's path, e.g. /status/{uploadId}
     pattern: re.Pattern
-    handlers: _HandlerPool
+    function: Function
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
@@ -236,7 +211,6 @@ class RestApi:
             )
         ranked = []
         for function in stack.functions.values():
-            handlers = _HandlerPool(function)
             for event in function.spec.events:
                 if event.kind == "Api":
                     properties = event.properties
@@ -245,7 +219,7 @@ class RestApi:
                             f"{function.spec.logical_id}: Api events must set RestApiId: !Ref {self.logical_id}"
                         )
                     pattern, rank = _path_pattern(properties["Path"])
-                    ranked.append((rank, Route(properties["Method"].upper(), properties["Path"], pattern, handlers)))
+                    ranked.append((rank, Route(properties["Method"].upper(), properties["Path"], pattern, function)))
         self.routes = [route for _, route in sorted(ranked, key=lambda item: item[0])]
 
     def _user_pool(self, template) -> str | None:
@@ -351,6 +325,9 @@ class Gateway:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._openapi: dict | None = None
         self._openapi_lock = threading.Lock()
+        # Powertools keeps the current request on its BaseRouter class, which every resolver in the
+        # process shares (in Lambda a process serves one request at a time), so API handlers take turns.
+        self._handler_lock = threading.Lock()
 
     def start(self) -> Gateway:
         threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True).start()
@@ -397,9 +374,11 @@ class Gateway:
                 multi.setdefault(name, []).append(value)
             event["multiValueQueryStringParameters"] = multi
         try:
-            return _lambda_reply(route.handlers.invoke(event))
+            with self._handler_lock:
+                response = route.function.invoke(event)
+            return _lambda_reply(response)
         except Exception:
-            print(f"{route.handlers.function.spec.logical_id} failed:\n{traceback.format_exc()}", flush=True)
+            print(f"{route.function.spec.logical_id} failed:\n{traceback.format_exc()}", flush=True)
             return self.api.gateway_response(502, "INTERNAL_ERROR", "The function failed; see the server's output.")
 
     # the web app's side ----------------------------------------------------------------------------
@@ -418,8 +397,8 @@ class Gateway:
         with self._openapi_lock:
             if self._openapi is None:
                 document: dict = {"openapi": "3.1.0", "paths": {}, "components": {}}
-                for handlers in dict.fromkeys(route.handlers for route in self.api.routes):
-                    module = importlib.import_module(handlers.function.spec.module)
+                for module_name in dict.fromkeys(route.function.spec.module for route in self.api.routes):
+                    module = importlib.import_module(module_name)
                     schema = json.loads(module.app.get_openapi_json_schema())
                     document["openapi"] = schema.get("openapi", document["openapi"])
                     document["paths"].update(schema.get("paths", {}))

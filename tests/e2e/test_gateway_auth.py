@@ -222,7 +222,7 @@ def test_group_claim_reaches_the_handler(app):
 
 
 def test_concurrent_requests_keep_their_own_caller(app):
-    """Handlers keep the current request in module globals; concurrent calls must not see each other's."""
+    """Powertools keeps the current request in process-wide state; concurrent calls must not see each other's."""
     if "/status/{uploadId}" not in PATHS:
         pytest.skip("GET /status/{uploadId} is not in template.yaml yet")
     email, password = f"member-{uuid.uuid4().hex[:8]}@example.com", "Member-Passw0rd"

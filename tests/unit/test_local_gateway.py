@@ -18,7 +18,7 @@ from scripts.local_stack.gateway import Route, _path_pattern, frontend_reply
 )
 def test_template_paths_match_and_give_path_parameters(resource, path, parameters):
     pattern, _ = _path_pattern(resource)
-    assert Route("GET", resource, pattern, handlers=None).match(path) == parameters
+    assert Route("GET", resource, pattern, function=None).match(path) == parameters
 
 
 @pytest.mark.parametrize(
