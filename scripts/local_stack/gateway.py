@@ -5,7 +5,8 @@ One threaded HTTP server on 127.0.0.1 serves
   the Cognito authorizer checks the ID token before any handler runs, gateway errors (401, 404, 5xx)
   use the template's GatewayResponses (the JSON error shape and its CORS headers), and OPTIONS is the
   preflight SAM generates from the Api's `Cors`. Handler responses pass through untouched: with a proxy
-  integration the function itself must send CORS headers, in AWS as here.
+  integration the function itself must send CORS headers, in AWS as here. Handlers run one at a time
+  (see `Gateway.__init__`), each in the stack's process with the template's environment.
 - `/config.json`: what the web app needs to sign in and call the API;
 - `/cognito/`: the public (unsigned) Cognito actions, forwarded to moto so the browser reaches them
   from the same origin;
