@@ -242,13 +242,6 @@ def test_concurrent_requests_keep_their_own_caller(app):
         assert requests.get(app.api(f"/status/{upload_id}"), headers=caller, timeout=10).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: with a Lambda proxy integration API Gateway adds no CORS headers to the function's answers "
-    "(SAM's Cors only makes the OPTIONS methods), so the resolver must send them (Powertools CORSConfig with the "
-    "AllowedOrigin parameter); easycrm.api.build_resolver does not yet, and a browser on the CloudFront origin "
-    "cannot read any API answer",
-)
 def test_handler_answers_carry_cors_headers(app):
     request = {"fileName": "leads.csv", "fileSize": 10, "contentType": "text/csv"}
     response = requests.post(

@@ -38,6 +38,7 @@ def test_every_variable_is_read():
         "DEEPSEEK_TIMEOUT_SECONDS": "2.5",
         "DEEPSEEK_MAX_RETRIES": "0",
         "MAX_RECEIVE_COUNT": "5",
+        "ALLOWED_ORIGIN": "https://crm.example.com",
     }
     assert dataclasses.asdict(Settings.from_env(env)) == {
         "leads_table": "leads-t",
@@ -55,6 +56,7 @@ def test_every_variable_is_read():
         "deepseek_timeout_seconds": 2.5,
         "deepseek_max_retries": 0,
         "max_receive_count": 5,
+        "allowed_origin": "https://crm.example.com",
     }
 
 

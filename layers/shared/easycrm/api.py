@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from easycrm.observability import logger
+from easycrm.settings import get_settings
 
 ADMINS_GROUP = "admins"
 
@@ -70,7 +71,9 @@ def _describe(errors) -> str:
 
 def build_resolver() -> APIGatewayRestResolver:
     """A REST resolver with request validation (hence an OpenAPI description) and our error shape."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    # API Gateway adds no CORS headers to proxy-integration answers: the function must send them.
+    cors = CORSConfig(allow_origin=get_settings().allowed_origin, allow_headers=["Authorization"], max_age=600)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
 
     @app.exception_handler(ApiError)
     def _api_error(error: ApiError) -> Response:
