@@ -177,31 +177,7 @@ class LocalStack:
 
     def _create_resources(self) -> None:
         template = self.template
-        for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
-            name = template.resolve(resource["Properties"]["TableName"])
-            template.physical[logical_id] = {
-                "Ref": name,
-                "Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}",
-            }
-        for logical_id, resource in template.of_type("AWS::SQS::Queue").items():
-            name = template.resolve(resource["Properties"]["QueueName"])
-            template.physical[logical_id] = {
-                "Ref": f"{self.endpoint}/{ACCOUNT_ID}/{name}",
-                "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
-                "QueueName": name,
-            }
-        for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
-            name = template.resolve(resource["Properties"]["BucketName"])
-            template.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
-        for logical_id, resource in template.of_type("AWS::Serverless::Function").items():
-            name = template.resolve(resource["Properties"].get("FunctionName", logical_id))
-            template.physical[logical_id] = {
-                "Ref": name,
-                "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
-            }
-        for logical_id in template.of_type("AWS::Serverless::Api"):
-            template.physical[logical_id] = {"Ref": uuid.uuid4().hex[:10]}  # a REST API id's shape
-
+        template.assign_physical_ids(self.endpoint)
         dynamodb = self.client("dynamodb")
         for resource in template.of_type("AWS::DynamoDB::Table").values():
             properties = template.resolve(resource["Properties"])

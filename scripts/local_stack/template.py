@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,27 @@ class Template:
             raise ValueError(f"Unknown template parameters: {', '.join(sorted(unknown))}")
         self.parameters.update(parameter_overrides or {})
         self.physical: dict[str, dict[str, str]] = {}  # logical id → {"Ref": ..., "Arn": ..., ...}
+
+    def assign_physical_ids(self, sqs_endpoint: str) -> None:
+        """The names and ARNs the local resources get, known before any of them is created."""
+        for logical_id, resource in self.of_type("AWS::DynamoDB::Table").items():
+            name = self.resolve(resource["Properties"]["TableName"])
+            self.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"}
+        for logical_id, resource in self.of_type("AWS::SQS::Queue").items():
+            name = self.resolve(resource["Properties"]["QueueName"])
+            self.physical[logical_id] = {
+                "Ref": f"{sqs_endpoint}/{ACCOUNT_ID}/{name}",
+                "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
+                "QueueName": name,
+            }
+        for logical_id, resource in self.of_type("AWS::S3::Bucket").items():
+            name = self.resolve(resource["Properties"]["BucketName"])
+            self.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+        for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
+            name = self.resolve(resource["Properties"].get("FunctionName", logical_id))
+            self.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"}
+        for logical_id in self.of_type("AWS::Serverless::Api"):
+            self.physical[logical_id] = {"Ref": uuid.uuid4().hex[:10]}  # a REST API id's shape
 
     def of_type(self, resource_type: str) -> dict[str, dict]:
         return {name: spec for name, spec in self.resources.items() if spec["Type"] == resource_type}

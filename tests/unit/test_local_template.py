@@ -29,30 +29,14 @@ DESIGN_VARIABLES = {
 }
 
 
-def fill_physical(template: Template) -> Template:
-    """The physical ids scripts/local_stack/stack.py `_create_resources` records, without moto."""
-    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
-        name = template.resolve(resource["Properties"]["TableName"])
-        template.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"}
-    for logical_id, resource in template.of_type("AWS::SQS::Queue").items():
-        name = template.resolve(resource["Properties"]["QueueName"])
-        template.physical[logical_id] = {
-            "Ref": f"{ENDPOINT}/{ACCOUNT_ID}/{name}",
-            "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
-            "QueueName": name,
-        }
-    for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
-        name = template.resolve(resource["Properties"]["BucketName"])
-        template.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
-    for logical_id, resource in template.of_type("AWS::Serverless::Function").items():
-        name = template.resolve(resource["Properties"].get("FunctionName", logical_id))
-        template.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"}
+def with_physical_ids(template: Template) -> Template:
+    template.assign_physical_ids(ENDPOINT)
     return template
 
 
 @pytest.fixture
 def template() -> Template:
-    return fill_physical(Template(TEMPLATE))
+    return with_physical_ids(Template(TEMPLATE))
 
 
 def inline(tmp_path: Path, text: str, **overrides) -> Template:
@@ -115,7 +99,7 @@ def test_parameter_defaults_are_strings():
 
 
 def test_parameter_overrides_replace_defaults_and_reach_resource_names():
-    template = fill_physical(Template(TEMPLATE, {"Environment": "prod", "BatchVisibilityTimeoutSeconds": "5"}))
+    template = with_physical_ids(Template(TEMPLATE, {"Environment": "prod", "BatchVisibilityTimeoutSeconds": "5"}))
     assert template.parameters["BatchVisibilityTimeoutSeconds"] == "5"
     assert template.parameters["BatchSize"] == "10"
     assert template.physical["LeadsTable"]["Ref"] == "easycrm-prod-leads"
@@ -290,7 +274,7 @@ def test_queue_visibility_timeout_covers_six_caller_timeouts(template):
 
 
 def test_the_deepseek_parameters_enable_the_llm():
-    template = fill_physical(Template(TEMPLATE, {"LlmProvider": "deepseek", "DeepSeekApiKeySecretArn": SECRET_ARN}))
+    template = with_physical_ids(Template(TEMPLATE, {"LlmProvider": "deepseek", "DeepSeekApiKeySecretArn": SECRET_ARN}))
     settings = Settings.from_env(by_id(template)["DeepSeekCallerFunction"].environment)
     assert settings.llm_enabled
     assert settings.deepseek_api_key_secret_arn == SECRET_ARN
