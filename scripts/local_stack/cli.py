@@ -136,16 +136,20 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
     from easycrm import wiring
     from easycrm.files import upload_id_from_key
 
-    def ensure_upload(upload_id: str, file_name: str, key: str) -> None:
+    def ensure_upload(upload_id: str, file_name: str, key: str, owner: str = CLI_OWNER_CLAIMS["sub"]) -> None:
         if wiring.statuses().get(upload_id) is None:
             wiring.statuses().create(
                 upload_id=upload_id,
-                owner=CLI_OWNER_CLAIMS["sub"],
+                owner=owner,
                 file_name=file_name,
                 file_size=sample.stat().st_size,
                 object_key=key,
             )
 
+    upload_id = (event.get("pathParameters") or {}).get("uploadId")
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    if upload_id and claims.get("sub"):  # an API event about an upload: let it be the caller's
+        ensure_upload(upload_id, sample.name, f"uploads/{upload_id}/{sample.name}", owner=claims["sub"])
     s3 = stack.client("s3")
     for record in event.get("Records", []):
         if "s3" in record:

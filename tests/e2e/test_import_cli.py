@@ -128,6 +128,7 @@ def test_human_summary_and_missing_file(tmp_path):
         ("lead_splitter", "events/s3-object-created.json", lambda out: list(out["outcomes"].values()) == ["split"]),
         ("deepseek_caller", "events/sqs-lead-batch.json", lambda out: out == {"batchItemFailures": []}),
         ("file_upload", "events/api-post-upload.json", lambda out: out["statusCode"] == 201),
+        ("status_reader", "events/api-get-status.json", lambda out: json.loads(out["body"])["progress"] == 0),
     ],
 )
 def test_invoke_runs_the_real_handler_with_a_sample_event(function, event, check):
