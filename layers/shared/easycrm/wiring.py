@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import cache
 
 from easycrm import aws
+from easycrm.exports import LeadExporter
 from easycrm.files import FileStore
 from easycrm.llm import DeepSeekClient
 from easycrm.processing import BatchProcessor
@@ -40,6 +41,11 @@ def files() -> FileStore:
 def status_service() -> UploadStatusService:
     """Cheap to build: the repository and file store it works through are cached."""
     return UploadStatusService(statuses(), files())
+
+
+def lead_exporter() -> LeadExporter:
+    """Cheap to build: the repository and file store it works through are cached."""
+    return LeadExporter(leads(), files())
 
 
 def splitter() -> UploadSplitter:

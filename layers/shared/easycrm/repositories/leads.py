@@ -1,25 +1,61 @@
-"""Leads table: one item per dedup key, merged with one UpdateItem per row."""
+"""Leads table: one item per dedup key, merged with one UpdateItem per row; lists read through its indexes.
+
+The key and index design, and what each read costs, are described in `easycrm.lead_queries` and in the
+README ("Lead queries and what they cost").
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+import time
+from collections.abc import Callable, Iterable, Iterator
+from functools import reduce
+from itertools import islice
+from operator import and_
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from easycrm import aws
 from easycrm.clock import utc_now_iso
 from easycrm.dedup import SourceRef, lead_id_for
+from easycrm.lead_queries import (
+    BLANK_SORT_VALUE,
+    INTERNAL_ATTRIBUTES,
+    LIST_KEY,
+    SEARCH_ATTRIBUTES,
+    SORT_INDEXES,
+    LeadQuery,
+    Plan,
+    key_value,
+    list_key,
+    list_keys,
+    order_key,
+    plan_for,
+    sort_value,
+)
 from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
 from easycrm.repositories._items import plain
+
+# The exact number of leads lives in one item of the table, outside every index.
+COUNTER_ID = "#meta#leadCount"
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the largest page
 
 
 class LeadRepository:
     def __init__(self, table_name: str):
         self._table = aws.dynamodb_table(table_name)
+        self._table_name = table_name
 
     def merge(self, key: str, lead: dict[str, str], source: SourceRef) -> bool:
         """Create or merge the lead for `key`; True when this row created it.
 
         Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
         A retry of the row that created the lead still reports it as created (via `origin.createdBy`).
+
+        The same UpdateItem keeps the index attributes (`lead_queries`) in step: `listKey` and
+        `emailKey` never change for a lead; `nameKey`/`companyKey` follow name/company (a blank sort
+        value until there is one); `industryKey`/`sourceKey` only exist once there is a value. When the
+        UpdateItem inserted the item, the lead counter is incremented (one more write per new lead).
         """
         token = source.token()
         origin = {
@@ -33,11 +69,29 @@ class LeadRepository:
         names: dict[str, str] = {}
         values: dict = {":now": utc_now_iso(), ":origin": origin, ":tokens": {token}, ":uploads": {source.upload_id}}
         # The first row's provenance is written once, as one map: every clause costs (moto evaluates each).
+        lead_id = lead_id_for(key)
+        values[":list"] = list_key(lead_id)
+        values[":emailKey"] = sort_value(lead.get("email"))  # the email is the dedup key: fixed per lead
         sets = [
             "updatedAt = :now",
             "createdAt = if_not_exists(createdAt, :now)",
             "origin = if_not_exists(origin, :origin)",
+            f"{LIST_KEY} = :list",
+            "emailKey = :emailKey",
         ]
+        for attribute, field in (("nameKey", "name"), ("companyKey", "company")):
+            folded = key_value(lead.get(field))
+            if folded:
+                values[f":{attribute}"] = folded
+                sets.append(f"{attribute} = :{attribute}")
+            else:  # a lead without the field still sorts (last); a later value replaces the blank
+                values[":blank"] = BLANK_SORT_VALUE
+                sets.append(f"{attribute} = if_not_exists({attribute}, :blank)")
+        for attribute, field in (("industryKey", "industry"), ("sourceKey", "source")):
+            folded = key_value(lead.get(field))
+            if folded:
+                values[f":{attribute}"] = folded
+                sets.append(f"{attribute} = :{attribute}")
         for position, field in enumerate(LEAD_FIELDS):
             value = lead.get(field)
             if not value:
@@ -49,14 +103,26 @@ class LeadRepository:
             else:
                 sets.append(f"#f{position} = :f{position}")
         response = self._table.update_item(
-            Key={"leadId": lead_id_for(key)},
+            Key={"leadId": lead_id},
             UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             ReturnValues="ALL_OLD",
         )
         previous = response.get("Attributes")
+        if previous is None:
+            self._count_new_lead()
         return previous is None or previous["origin"]["createdBy"] == token
+
+    def _count_new_lead(self) -> None:
+        """+1 on the lead counter, only when this call's UpdateItem inserted the item (so a redelivered
+        row adds nothing). Not transactional: a crash between the two writes leaves the counter one short
+        (`recount` repairs it); TransactWriteItems would make every new lead far slower."""
+        self._table.update_item(
+            Key={"leadId": COUNTER_ID},
+            UpdateExpression="ADD leadCount :one",
+            ExpressionAttributeValues={":one": 1},
+        )
 
     def get(self, lead_id: str) -> dict | None:
         item = self._table.get_item(Key={"leadId": lead_id}).get("Item")
@@ -67,16 +133,162 @@ class LeadRepository:
         while True:
             page = self._table.scan(**kwargs)
             for item in page.get("Items", []):
-                yield to_lead(item)
+                if not str(item.get("leadId", "")).startswith("#"):  # the counter is no lead
+                    yield to_lead(item)
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # listing ------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """All leads: the counter (one read); without one yet, a count of the createdAt index."""
+        item = self._table.get_item(Key={"leadId": COUNTER_ID}, ConsistentRead=True).get("Item")
+        if item is not None:
+            return int(item["leadCount"])
+        return self._count_index()
+
+    def recount(self) -> int:
+        """Set the counter from the createdAt index (maintenance, while no import runs)."""
+        total = self._count_index()
+        self._table.put_item(Item={"leadId": COUNTER_ID, "leadCount": total})
+        return total
+
+    def find(self, query: LeadQuery) -> tuple[list[dict], int]:
+        """One page of leads in the query's order, and the number of leads matching its filters."""
+        plan = plan_for(query)
+        start, end = query.offset, query.offset + query.page_size
+        if plan.counted:
+            total = self.count()
+            ids = [] if start >= total else [entry["leadId"] for entry in islice(self._entries(plan, end), start, end)]
+        elif plan.ordered:
+            ids, total = [], 0
+            for position, entry in enumerate(self._entries(plan)):
+                if start <= position < end:
+                    ids.append(entry["leadId"])
+                total = position + 1
+        else:
+            matches = self._sorted_matches(plan)
+            total = len(matches)
+            ids = [lead_id for _, lead_id in matches[start:end]]
+        return [to_lead(item) for item in self.batch_get(ids)], total
+
+    def iterate(self, query: LeadQuery) -> Iterator[dict]:
+        """Every lead matching the query's filters, in its order (page and page size are ignored)."""
+        plan = plan_for(query)
+        if plan.ordered:
+            ids: Iterable[str] = (entry["leadId"] for entry in self._entries(plan))
+        else:
+            ids = (lead_id for _, lead_id in self._sorted_matches(plan))
+        while chunk := list(islice(ids, BATCH_GET_LIMIT)):
+            for item in self.batch_get(chunk):
+                yield to_lead(item)
+
+    def batch_get(self, lead_ids: list[str], projection: str | None = None) -> list[dict]:
+        """The stored items for these ids, in the same order (ids not found are left out)."""
+        client = self._table.meta.client  # the resource's client: plain Python values in and out
+        found: dict[str, dict] = {}
+        unique = list(dict.fromkeys(lead_ids))
+        for first in range(0, len(unique), BATCH_GET_LIMIT):
+            keys = [{"leadId": lead_id} for lead_id in unique[first : first + BATCH_GET_LIMIT]]
+            request: dict = {self._table_name: {"Keys": keys}}
+            if projection:
+                request[self._table_name]["ProjectionExpression"] = projection
+            attempt = 0
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table_name, []):
+                    found[item["leadId"]] = item
+                request = response.get("UnprocessedKeys") or {}
+                if request:  # throttled: back off, then ask again for what is left
+                    attempt += 1
+                    time.sleep(min(0.05 * 2**attempt, 2.0))
+        return [found[lead_id] for lead_id in lead_ids if lead_id in found]
+
+    def _sorted_matches(self, plan: Plan) -> list[tuple[str, str]]:
+        matches = [order_key(entry, plan.sort_attribute) for entry in self._entries(plan)]
+        if plan.check_upload:
+            in_upload = {
+                item["leadId"]
+                for item in self.batch_get([lead_id for _, lead_id in matches], projection="leadId, uploadIds")
+                if plan.upload_id in item.get("uploadIds", ())
+            }
+            matches = [match for match in matches if match[1] in in_upload]
+        matches.sort(reverse=plan.descending)
+        return matches
+
+    def _entries(self, plan: Plan, limit: int | None = None) -> Iterator[dict]:
+        """Index entries (leadId + sort value) of the matching leads; in the plan's order when `ordered`."""
+        projection = f"leadId, {plan.sort_attribute}"
+        condition = _filter_condition(plan)
+        if plan.index is None:
+            kwargs: dict = {"ProjectionExpression": projection}
+            if condition is not None:
+                kwargs["FilterExpression"] = condition
+            return self._pages(self._table.scan, kwargs, limit)
+        streams = []
+        for attribute, value in plan.partitions:
+            key_condition = Key(attribute).eq(value)
+            if plan.sort_key_equals:
+                key_condition = key_condition & Key(plan.sort_key_equals[0]).eq(plan.sort_key_equals[1])
+            kwargs = {
+                "IndexName": plan.index,
+                "KeyConditionExpression": key_condition,
+                "ScanIndexForward": not plan.descending,
+                "ProjectionExpression": projection,
+            }
+            if condition is not None:
+                kwargs["FilterExpression"] = condition
+            streams.append(self._pages(self._table.query, kwargs, limit))
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams, key=lambda entry: order_key(entry, plan.sort_attribute), reverse=plan.descending)
+
+    @staticmethod
+    def _pages(operation: Callable[..., dict], kwargs: dict, limit: int | None) -> Iterator[dict]:
+        """Follow LastEvaluatedKey; with a limit (and no filter), read no more entries than that."""
+        read = 0
+        while True:
+            if limit is not None:
+                kwargs["Limit"] = max(limit - read, 1)
+            page = operation(**kwargs)
+            items = page.get("Items", [])
+            yield from items
+            read += page.get("ScannedCount", len(items))
+            if "LastEvaluatedKey" not in page or (limit is not None and read >= limit):
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _count_index(self) -> int:
+        total = 0
+        for partition in list_keys():
+            kwargs: dict = {
+                "IndexName": SORT_INDEXES["createdAt"],
+                "KeyConditionExpression": Key(LIST_KEY).eq(partition),
+                "Select": "COUNT",
+            }
+            while True:
+                page = self._table.query(**kwargs)
+                total += page.get("Count", 0)
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return total
+
+
+def _filter_condition(plan: Plan) -> ConditionBase | None:
+    conditions: list[ConditionBase] = [Attr(attribute).eq(value) for attribute, value in plan.filters.items()]
+    if plan.search:
+        conditions.append(reduce(lambda a, b: a | b, (Attr(name).contains(plan.search) for name in SEARCH_ATTRIBUTES)))
+    if plan.upload_id is not None and plan.index is None:
+        conditions.append(Attr("uploadIds").contains(plan.upload_id))
+    return reduce(and_, conditions) if conditions else None
 
 
 def to_lead(item: dict) -> dict:
     """The stored item as API clients see it: provenance flattened, `sources` decoded, bookkeeping dropped."""
     origin = plain(item.get("origin", {}))
-    lead = plain({key: value for key, value in item.items() if key != "origin"})
+    lead = plain({key: value for key, value in item.items() if key != "origin" and key not in INTERNAL_ATTRIBUTES})
     lead.update({name: origin[name] for name in ("uploadId", "sourceFile", "sourceRow") if name in origin})
     if origin.get("_worksheet"):
         lead["_worksheet"] = origin["_worksheet"]

@@ -1,0 +1,70 @@
+"""GET /leads (filters, sort, pages) and GET /leads/{leadId}: the team's shared lead list."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from easycrm import wiring
+from easycrm.api import ApiError, build_resolver, current_caller
+from easycrm.lead_queries import InvalidLeadQuery, is_lead_id, parse_lead_query
+from easycrm.observability import logger, tracer
+
+app = build_resolver()
+
+# Typed as text here; parse_lead_query checks the values and says what is wrong with them.
+Text = Annotated[str | None, Query(max_length=1000)]
+
+
+def lead_query(params: dict[str, str | None], *, paginated: bool = True):
+    try:
+        return parse_lead_query(params, paginated=paginated)
+    except InvalidLeadQuery as error:
+        raise ApiError(400, "INVALID_REQUEST", str(error)) from None
+
+
+@app.get("/leads")
+@tracer.capture_method
+def list_leads(
+    page: Annotated[str | None, Query(description="1 or more (default 1)", max_length=20)] = None,
+    page_size: Annotated[str | None, Query(alias="pageSize", description="1-100 (default 25)", max_length=20)] = None,
+    search: Annotated[str | None, Query(description="text in name, email or company", max_length=1000)] = None,
+    company: Text = None,
+    industry: Text = None,
+    source: Text = None,
+    upload_id: Annotated[str | None, Query(alias="uploadId", max_length=1000)] = None,
+    sort_by: Annotated[str | None, Query(alias="sortBy", description="createdAt, name, company or email")] = None,
+    sort_order: Annotated[str | None, Query(alias="sortOrder", description="asc or desc")] = None,
+):
+    current_caller(app)  # leads are shared by the whole team, but only with signed-in users
+    query = lead_query(
+        {
+            "page": page,
+            "pageSize": page_size,
+            "search": search,
+            "company": company,
+            "industry": industry,
+            "source": source,
+            "uploadId": upload_id,
+            "sortBy": sort_by,
+            "sortOrder": sort_order,
+        }
+    )
+    leads, total = wiring.leads().find(query)
+    return {"leads": leads, "pagination": query.pagination(total)}
+
+
+@app.get("/leads/<leadId>")
+@tracer.capture_method
+def get_lead(lead_id: Annotated[str, Path(alias="leadId", max_length=200)]):
+    current_caller(app)
+    lead = wiring.leads().get(lead_id) if is_lead_id(lead_id) else None
+    if lead is None:
+        raise ApiError(404, "NOT_FOUND", "There is no such lead.")
+    return lead
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

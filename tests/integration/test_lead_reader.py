@@ -1,0 +1,277 @@
+"""GET /leads and GET /leads/{leadId} through the real handler, on leads imported by the real pipeline.
+
+The session's moto stack also holds other tests' leads, so every check either narrows the list to this
+module's own leads (a unique tag in their emails and companies, or their upload ids) or compares with
+what the table itself holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import unicodedata
+import uuid
+
+import pytest
+
+from scripts.local_stack.apigw import proxy_event
+from tests.integration.conftest import OWNER, Pipeline
+
+TAG = uuid.uuid4().hex[:8]
+HEADERS = ["Full Name", "Email", "Phone", "Company", "Industry", "Lead Source", "Job Title"]
+BLANK = "\U0010ffff"
+
+
+def _email(label: str) -> str:
+    return f"{label}.{TAG}@example.com"
+
+
+# name, email, phone, company, industry, source, title
+FILE_A = [
+    ["Anna Berg", _email("anna"), "", f"Acme {TAG}", f"Software {TAG}", f"Webinar {TAG}", ""],
+    ["Émile Zola", _email("emile"), "", f"ACME {TAG}", f"Retail {TAG}", f"Trade Show {TAG}", ""],
+    ["Sam Lee", _email("sam.one"), "", f"Globex {TAG}", f"Software {TAG}", f"Trade Show {TAG}", ""],
+    ["Sam Lee", _email("sam.two"), "", f"Globex {TAG}", f"Software {TAG}", f"Webinar {TAG}", ""],
+    ["Sam Lee", _email("sam.three"), "", f"Société {TAG}", f"Retail {TAG}", f"Webinar {TAG}", ""],
+    ["", _email("nobody"), "", "", "", "", ""],
+    ["zoe adams", _email("zoe"), "", f"globex {TAG}", f"software {TAG}", "", ""],
+    ["Phone Only", "", "+1 650 253 0000", f"Initech {TAG}", f"Retail {TAG}", f"Referral {TAG}", ""],
+    *[
+        [f"Person {n:02d}", _email(f"person{n:02d}"), "", f"Hooli {TAG}", f"Software {TAG}", f"Webinar {TAG}", ""]
+        for n in range(14)
+    ],
+]
+# Anna again (merged: one more upload, a title), and three new leads.
+FILE_B = [
+    ["Anna Berg", _email("anna"), "", f"Acme {TAG}", "", "", "CTO"],
+    ["Bob Stone", _email("bob"), "", f"Acme {TAG}", f"Retail {TAG}", f"Webinar {TAG}", ""],
+    ["Cleo Park", _email("cleo"), "", f"Stark {TAG}", f"Software {TAG}", f"Referral {TAG}", ""],
+    ["Dan Wu", _email("dan"), "", f"Stark {TAG}", f"Retail {TAG}", f"Trade Show {TAG}", ""],
+]
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADERS, *rows])
+    return buffer.getvalue().encode("utf-8")
+
+
+def fold(text: str | None) -> str:
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).split())
+
+
+@pytest.fixture(scope="module")
+def imported(stack):
+    from easycrm import wiring
+
+    wiring.reset()
+    pipe = Pipeline(stack)
+    pipe.delete(pipe.receive(max_messages=10_000))
+    upload_a = pipe.run("reader-a.csv", csv_bytes(FILE_A))
+    upload_b = pipe.run("reader-b.csv", csv_bytes(FILE_B))
+    return {"a": upload_a, "b": upload_b}
+
+
+def call(stack, path: str, query: dict | None = None, claims: dict | None = OWNER, **kwargs) -> tuple[int, dict]:
+    event = proxy_event("GET", path, query=query, claims=claims, **kwargs)
+    response = stack.function("lead_reader").invoke(event)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def leads(stack, **query) -> dict:
+    status, body = call(stack, "/leads", {name: str(value) for name, value in query.items()}, resource="/leads")
+    assert status == 200, body
+    return body
+
+
+def all_pages(stack, page_size: int, **query) -> list[dict]:
+    """Walk every page; check the pagination block on each."""
+    first = leads(stack, pageSize=page_size, **query)
+    total = first["pagination"]["totalCount"]
+    assert first["pagination"]["totalPages"] == math.ceil(total / page_size)
+    collected = list(first["leads"])
+    for page in range(2, first["pagination"]["totalPages"] + 1):
+        body = leads(stack, page=page, pageSize=page_size, **query)
+        assert body["pagination"] == {
+            "page": page,
+            "pageSize": page_size,
+            "totalCount": total,
+            "totalPages": math.ceil(total / page_size),
+        }
+        collected.extend(body["leads"])
+    assert len(collected) == total
+    assert len({lead["leadId"] for lead in collected}) == total  # no lead twice across pages
+    return collected
+
+
+def ordered(items: list[dict], field: str, descending: bool) -> list[str]:
+    def key(lead: dict) -> tuple[str, str]:
+        value = lead[field] if field == "createdAt" else (fold(lead.get(field)) or BLANK)
+        return (value, lead["leadId"])
+
+    return [lead["leadId"] for lead in sorted(items, key=key, reverse=descending)]
+
+
+def emails(items: list[dict]) -> set[str]:
+    return {lead.get("email") or lead.get("phone") for lead in items}
+
+
+MINE = len(FILE_A) + 3  # distinct leads of this module
+
+
+# listing ----------------------------------------------------------------------------------------
+
+
+def test_unfiltered_list_counts_every_lead_newest_first(stack, imported, wiring):
+    stored = list(wiring.leads().scan_all())
+    body = leads(stack, pageSize=5)
+    assert body["pagination"]["totalCount"] == len(stored)  # the counter agrees with the table
+    newest = sorted(stored, key=lambda lead: (lead["createdAt"], lead["leadId"]), reverse=True)[:5]
+    assert [lead["leadId"] for lead in body["leads"]] == [lead["leadId"] for lead in newest]
+    assert not {"listKey", "nameKey", "companyKey", "emailKey", "industryKey", "sourceKey"} & set(body["leads"][0])
+
+    last_page = body["pagination"]["totalPages"]
+    tail = leads(stack, page=last_page, pageSize=5)
+    assert len(tail["leads"]) == len(stored) - 5 * (last_page - 1)
+    past = leads(stack, page=last_page + 1, pageSize=5)
+    assert past["leads"] == []
+    assert past["pagination"]["totalCount"] == len(stored)
+
+
+def test_pages_of_a_filtered_list_cover_it_once_with_right_totals(stack, imported):
+    collected = all_pages(stack, 4, search=TAG)
+    assert len(collected) == MINE
+    assert [lead["leadId"] for lead in collected] == ordered(collected, "createdAt", descending=True)
+    assert len(leads(stack, search=TAG, pageSize=4, page=math.ceil(MINE / 4))["leads"]) == (MINE % 4 or 4)
+    past = leads(stack, search=TAG, pageSize=4, page=50)
+    assert past["leads"] == []
+    assert past["pagination"] == {"page": 50, "pageSize": 4, "totalCount": MINE, "totalPages": math.ceil(MINE / 4)}
+    nothing = leads(stack, search=f"no such lead {TAG}")
+    assert nothing == {"leads": [], "pagination": {"page": 1, "pageSize": 25, "totalCount": 0, "totalPages": 0}}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"company": f"acme {TAG}"}, {_email("anna"), _email("emile"), _email("bob")}),
+        ({"company": f"  SOCIETE   {TAG} "}, {_email("sam.three")}),
+        ({"industry": f"RETAIL {TAG}"}, {_email(x) for x in ("emile", "sam.three", "bob", "dan")} | {"+16502530000"}),
+        ({"source": f"referral {TAG}"}, {_email("cleo"), "+16502530000"}),
+        (
+            {"company": f"Globex {TAG}", "industry": f"Software {TAG}"},
+            {_email(x) for x in ("sam.one", "sam.two", "zoe")},
+        ),
+        ({"company": f"Globex {TAG}", "source": f"Webinar {TAG}"}, {_email("sam.two")}),
+        ({"industry": f"Retail {TAG}", "source": f"Webinar {TAG}"}, {_email("sam.three"), _email("bob")}),
+        ({"search": "émile", "industry": f"Retail {TAG}"}, {_email("emile")}),
+        ({"search": f"STARK {TAG}"}, {_email("cleo"), _email("dan")}),
+        ({"search": "sam.t", "company": f"globex {TAG}"}, {_email("sam.two")}),
+    ],
+)
+def test_filters_match_case_and_accent_insensitively(stack, imported, query, expected):
+    body = leads(stack, pageSize=100, **query)
+    assert emails(body["leads"]) == expected
+    assert body["pagination"]["totalCount"] == len(expected)
+
+
+def test_upload_filter_includes_leads_merged_by_a_later_upload(stack, imported):
+    in_a = leads(stack, uploadId=imported["a"], pageSize=100)
+    assert in_a["pagination"]["totalCount"] == len(FILE_A)
+    in_b = leads(stack, uploadId=imported["b"], pageSize=100)
+    assert emails(in_b["leads"]) == {_email(x) for x in ("anna", "bob", "cleo", "dan")}
+    anna = next(lead for lead in in_b["leads"] if lead["email"] == _email("anna"))
+    assert anna["title"] == "CTO" and anna["uploadId"] == imported["a"]  # first upload's provenance stays
+    combined = leads(stack, uploadId=imported["b"], company=f"acme {TAG}", sortBy="name")
+    assert [lead["email"] for lead in combined["leads"]] == [_email("anna"), _email("bob")]
+    searched = leads(stack, uploadId=imported["a"], search="sam")
+    assert emails(searched["leads"]) == {_email(x) for x in ("sam.one", "sam.two", "sam.three")}
+    assert leads(stack, uploadId=f"no-such-upload-{TAG}")["pagination"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize("sort_by", ["createdAt", "name", "company", "email"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_sort_orders_are_total_and_stable_across_pages(stack, imported, sort_by, order):
+    everything = leads(stack, search=TAG, pageSize=100)["leads"]
+    expected = ordered(everything, sort_by, descending=order == "desc")
+    paged = all_pages(stack, 3, search=TAG, sortBy=sort_by, sortOrder=order)
+    assert [lead["leadId"] for lead in paged] == expected
+    # the same order when an equality filter drives the read (index order or sorted in memory)
+    hooli = leads(stack, company=f"hooli {TAG}", sortBy=sort_by, sortOrder=order, pageSize=100)["leads"]
+    assert [lead["leadId"] for lead in hooli] == ordered(hooli, sort_by, descending=order == "desc")
+    retail = leads(stack, industry=f"retail {TAG}", sortBy=sort_by, sortOrder=order, pageSize=100)["leads"]
+    assert [lead["leadId"] for lead in retail] == ordered(retail, sort_by, descending=order == "desc")
+
+
+def test_name_sort_puts_blank_names_last_and_ties_in_lead_id_order(stack, imported):
+    by_name = leads(stack, search=TAG, sortBy="name", pageSize=100)["leads"]
+    assert by_name[-1]["email"] == _email("nobody") and "name" not in by_name[-1]
+    sams = [lead for lead in by_name if lead.get("name") == "Sam Lee"]
+    assert [lead["leadId"] for lead in sams] == sorted(lead["leadId"] for lead in sams)
+    names = [lead.get("name") for lead in by_name]
+    assert names.index("Émile Zola") < names.index("Person 00")  # accents fold: É sorts as E
+    descending = leads(stack, search=TAG, sortBy="name", sortOrder="desc", pageSize=100)["leads"]
+    assert descending[0]["email"] == _email("nobody")
+
+
+def test_unfiltered_sort_by_name_reads_in_order(stack, imported):
+    first = leads(stack, sortBy="name", pageSize=20)["leads"]
+    second = leads(stack, sortBy="name", pageSize=20, page=2)["leads"]
+    keys = [(fold(lead.get("name")) or BLANK, lead["leadId"]) for lead in first + second]
+    assert keys == sorted(keys)
+
+
+# one lead ---------------------------------------------------------------------------------------
+
+
+def test_one_lead_with_all_its_sources(stack, imported):
+    anna = leads(stack, search=_email("anna"))["leads"][0]
+    status, body = call(
+        stack, f"/leads/{anna['leadId']}", resource="/leads/{leadId}", path_parameters={"leadId": anna["leadId"]}
+    )
+    assert status == 200
+    assert body["email"] == _email("anna") and body["title"] == "CTO"
+    assert {(source["uploadId"], source["fileName"]) for source in body["sources"]} == {
+        (imported["a"], "reader-a.csv"),
+        (imported["b"], "reader-b.csv"),
+    }
+    assert "listKey" not in body and "nameKey" not in body
+
+
+@pytest.mark.parametrize("lead_id", ["0" * 32, "not-a-lead", "#meta#leadCount"])
+def test_missing_lead_is_404(stack, imported, lead_id):
+    status, body = call(stack, f"/leads/{lead_id}", resource="/leads/{leadId}", path_parameters={"leadId": lead_id})
+    assert status == 404
+    assert body["error"]["code"] == "NOT_FOUND"
+
+
+# bad requests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "mentions"),
+    [
+        ({"pageSize": "0"}, "pageSize"),
+        ({"pageSize": "101"}, "pageSize"),
+        ({"pageSize": "x"}, "pageSize"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "1.5"}, "page"),
+        ({"sortBy": "phone"}, "sortBy"),
+        ({"sortOrder": "up"}, "sortOrder"),
+        ({"search": "x" * 201}, "search"),
+    ],
+)
+def test_bad_parameters_are_400_with_a_clear_message(stack, query, mentions):
+    status, body = call(stack, "/leads", query, resource="/leads")
+    assert status == 400
+    assert body["error"]["code"] == "INVALID_REQUEST"
+    assert body["error"]["message"].startswith(mentions)
+
+
+def test_signed_out_caller_is_401(stack):
+    status, body = call(stack, "/leads", None, claims=None, resource="/leads")
+    assert status == 401
+    assert body["error"]["code"] == "UNAUTHORIZED"
