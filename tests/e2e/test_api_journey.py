@@ -91,3 +91,29 @@ def test_upload_watch_page_and_export_a_workbook(app, tmp_path):
     assert download.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert len(rows) == expected
+
+
+def test_uploads_belong_to_their_owner_over_http(app, tmp_path):
+    owner = app.headers()
+    email, password = "journey-other@example.com", "Other-Passw0rd1"
+    app.create_user(email, password)
+    stranger = app.headers(email, password)
+    path = tmp_path / "mine.csv"
+    path.write_text("Email,Name\nmine.one@example.com,One\n")
+    upload_id = upload_file(app, owner, path)
+    record, _ = wait_for_completion(app, owner, upload_id)
+    assert record["status"] == "completed"
+
+    listed = requests.get(app.api("/uploads"), headers=owner, timeout=10).json()["uploads"]
+    assert upload_id in [upload["uploadId"] for upload in listed]
+    assert upload_id not in [
+        u["uploadId"] for u in requests.get(app.api("/uploads"), headers=stranger).json()["uploads"]
+    ]
+    for method, route in (("GET", f"/status/{upload_id}"), ("POST", f"/status/{upload_id}/cancel")):
+        answer = requests.request(method, app.api(route), headers=stranger, timeout=10)
+        assert answer.status_code == 404, (route, answer.text)
+        assert answer.json()["error"]["code"] == "NOT_FOUND"
+    finished = requests.post(app.api(f"/status/{upload_id}/cancel"), headers=owner, timeout=10)
+    assert finished.status_code == 409
+    bad_page = requests.get(app.api("/leads"), headers=owner, params={"pageSize": 101}, timeout=10)
+    assert bad_page.status_code == 400 and bad_page.json()["error"]["message"]
