@@ -316,6 +316,7 @@ def test_sharded_list_partitions_are_merged_in_order(stack, wiring, monkeypatch)
         repository.merge(f"phone:+1650253000{n}", lead, SourceRef("u1", "f.csv", None, n + 40))
     everything, total = repository.find(lead_queries.LeadQuery(page_size=100))
     assert total == 33
+    assert repository.recount() == repository.count() == 33  # the counter agrees with the index
     assert len({lead_queries.list_key(lead["leadId"]) for lead in everything}) == 3
     for sort_by in ("createdAt", "name", "company", "email"):
         for descending in (False, True):
