@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import mimetypes
 import os
@@ -85,7 +86,8 @@ def command_import(args: argparse.Namespace) -> int:
         return 2
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # the summary is the output; the pipeline's INFO logs are noise here
     started_at = time.monotonic()
-    with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
+    # stdout carries only the summaries; anything the pipeline prints meanwhile goes to stderr
+    with contextlib.redirect_stdout(sys.stderr), LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
         stack.start_workers()
         started = [upload_file(stack, path) for path in paths]
         records = wait_until_final([item["uploadId"] for item in started if item["uploadId"]], args.timeout)
