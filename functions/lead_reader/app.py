@@ -2,42 +2,33 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
 from easycrm.api import ApiError, build_resolver, current_caller
-from easycrm.lead_queries import InvalidLeadQuery, is_lead_id, parse_lead_query
+from easycrm.lead_params import Page, PageSize, Search, SortBy, SortOrder, Text, UploadId
+from easycrm.lead_queries import is_lead_id, parse_lead_query
 from easycrm.observability import logger, tracer
 
 app = build_resolver()
-
-# Typed as text here; parse_lead_query checks the values and says what is wrong with them.
-Text = Annotated[str | None, Query(max_length=1000)]
-
-
-def lead_query(params: dict[str, str | None], *, paginated: bool = True):
-    try:
-        return parse_lead_query(params, paginated=paginated)
-    except InvalidLeadQuery as error:
-        raise ApiError(400, "INVALID_REQUEST", str(error)) from None
 
 
 @app.get("/leads")
 @tracer.capture_method
 def list_leads(
-    page: Annotated[str | None, Query(description="1 or more (default 1)", max_length=20)] = None,
-    page_size: Annotated[str | None, Query(alias="pageSize", description="1-100 (default 25)", max_length=20)] = None,
-    search: Annotated[str | None, Query(description="text in name, email or company", max_length=1000)] = None,
+    page: Page = None,
+    page_size: PageSize = None,
+    search: Search = None,
     company: Text = None,
     industry: Text = None,
     source: Text = None,
-    upload_id: Annotated[str | None, Query(alias="uploadId", max_length=1000)] = None,
-    sort_by: Annotated[str | None, Query(alias="sortBy", description="createdAt, name, company or email")] = None,
-    sort_order: Annotated[str | None, Query(alias="sortOrder", description="asc or desc")] = None,
+    upload_id: UploadId = None,
+    sort_by: SortBy = None,
+    sort_order: SortOrder = None,
 ):
     current_caller(app)  # leads are shared by the whole team, but only with signed-in users
-    query = lead_query(
+    query = parse_lead_query(
         {
             "page": page,
             "pageSize": page_size,

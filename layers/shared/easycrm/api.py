@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from easycrm.errors import InvalidInput
 from easycrm.observability import logger
 from easycrm.settings import get_settings
 
@@ -78,6 +79,10 @@ def build_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(ApiError)
     def _api_error(error: ApiError) -> Response:
         return error_response(error.status_code, error.code, error.message)
+
+    @app.exception_handler(InvalidInput)
+    def _invalid_input(error: InvalidInput) -> Response:
+        return error_response(400, "INVALID_REQUEST", str(error))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:

@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from easycrm.errors import InvalidInput
 from easycrm.models import LEAD_FIELDS
 
 DEFAULT_PAGE_SIZE = 25
@@ -55,7 +56,7 @@ _DEFAULT_DESCENDING = {"createdAt": True, "name": False, "company": False, "emai
 _WHOLE_NUMBER = re.compile(r"\d{1,9}")
 
 
-class InvalidLeadQuery(ValueError):
+class InvalidLeadQuery(InvalidInput):
     """A query parameter with a bad value; the message says which and why, for the user."""
 
 
