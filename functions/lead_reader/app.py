@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
 from easycrm.api import ApiError, build_resolver, current_caller
 from easycrm.lead_params import Page, PageSize, Search, SortBy, SortOrder, Text, UploadId
 from easycrm.lead_queries import is_lead_id, parse_lead_query
+from easycrm.lead_stats import DEFAULT_TOP, MAX_TOP, SUMMARY_FIELDS, summarize
 from easycrm.observability import logger, tracer
 
 app = build_resolver()
@@ -43,6 +44,14 @@ def list_leads(
     )
     leads, total = wiring.leads().find(query)
     return {"leads": leads, "pagination": query.pagination(total)}
+
+
+@app.get("/leads/summary")
+@tracer.capture_method
+def summarize_leads(top: Annotated[int, Query(ge=1, le=MAX_TOP)] = DEFAULT_TOP):
+    """Leads by source, industry and company, for the web app's charts and filter suggestions."""
+    current_caller(app)
+    return summarize(wiring.leads().scan_fields(SUMMARY_FIELDS.values()), top)
 
 
 @app.get("/leads/<leadId>")

@@ -259,6 +259,59 @@ def test_missing_lead_is_404(stack, imported, lead_id):
     assert body["error"]["code"] == "NOT_FOUND"
 
 
+# summary ----------------------------------------------------------------------------------------
+
+
+def summary(stack, **query) -> dict:
+    params = {name: str(value) for name, value in query.items()} or None
+    status, body = call(stack, "/leads/summary", params, resource="/leads/summary")
+    assert status == 200, body
+    return body
+
+
+def test_summary_counts_every_lead_by_source_industry_and_company(stack, imported, wiring):
+    stored = list(wiring.leads().scan_all())
+    body = summary(stack, top=50)
+    assert body["total"] == len(stored)
+    for name, field in (("bySource", "source"), ("byIndustry", "industry"), ("byCompany", "company")):
+        grouping = body[name]
+        assert sum(group["count"] for group in grouping["groups"]) + grouping["other"] + grouping["blank"] == len(
+            stored
+        )
+        assert grouping["blank"] == sum(1 for lead in stored if not lead.get(field))
+
+
+def test_summary_groups_match_what_the_filters_show(stack, imported):
+    """A group's count is the lead table's total for that filter value; spellings are merged."""
+    groups = {group["value"]: group["count"] for group in summary(stack, top=50)["byCompany"]["groups"]}
+    mine = {value: count for value, count in groups.items() if TAG in value}
+    # "Acme"/"ACME" are one group (Anna, Émile, Bob), and so are "Globex"/"globex" (two Sams, Zoe)
+    assert mine == {f"Acme {TAG}": 3, f"Globex {TAG}": 3, f"Hooli {TAG}": 14, f"Société {TAG}": 1, f"Stark {TAG}": 2}
+    for value, count in mine.items():
+        assert leads(stack, company=value, pageSize=1)["pagination"]["totalCount"] == count
+
+
+def test_summary_top_limits_the_groups_and_counts_the_rest_as_other(stack, imported):
+    full = summary(stack, top=50)["byIndustry"]
+    top_one = summary(stack, top=1)["byIndustry"]
+    assert top_one["groups"] == full["groups"][:1]
+    assert top_one["other"] == full["other"] + sum(group["count"] for group in full["groups"][1:])
+    assert summary(stack)["byIndustry"]["groups"] == full["groups"][:8]  # default top
+
+
+@pytest.mark.parametrize("top", ["0", "51", "x"])
+def test_summary_rejects_a_bad_top(stack, top):
+    status, body = call(stack, "/leads/summary", {"top": top}, resource="/leads/summary")
+    assert status == 400
+    assert body["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_summary_needs_a_signed_in_caller(stack):
+    status, body = call(stack, "/leads/summary", None, claims=None, resource="/leads/summary")
+    assert status == 401
+    assert body["error"]["code"] == "UNAUTHORIZED"
+
+
 # bad requests -----------------------------------------------------------------------------------
 
 
