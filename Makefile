@@ -8,7 +8,7 @@ SAM := $(SAM_VENV)/bin/sam
 # Lambda runs python3.13; `sam build` needs that interpreter on PATH (pyenv provides one here).
 SAM_PYENV ?= 3.11.7:3.13.0
 
-.PHONY: run test unit integration e2e lint format bench validate build sample clean
+.PHONY: run test unit integration e2e js-test frontend lint format bench validate build sample clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +22,27 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
 	touch $@
 
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The web app's stylesheet, built by the Tailwind CLI from the classes its HTML and JavaScript use.
+frontend/app.css: node_modules/.installed frontend/tailwind.css frontend/index.html $(wildcard frontend/js/*.js)
+	npx --no-install tailwindcss -i frontend/tailwind.css -o $@ --minify
+
+frontend: frontend/app.css
+
 ## The whole app on the local stack at http://127.0.0.1:3000 (prints a demo login; Ctrl-C stops it).
-run: $(VENV)/.installed
+run: $(VENV)/.installed frontend
 	scripts/easycrm serve
 
 ## Everything: lint, template validation, unit, integration and end-to-end tests.
-test: $(VENV)/.installed $(SAM_VENV)/.installed
+test: $(VENV)/.installed $(SAM_VENV)/.installed frontend
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml --region us-east-1
+	npm test
 	$(PY) -m pytest
 
 unit: $(VENV)/.installed
@@ -40,8 +51,12 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration
 
-e2e: $(VENV)/.installed
+e2e: $(VENV)/.installed frontend
 	$(PY) -m pytest tests/e2e
+
+## The web app's JavaScript unit tests (Node's built-in test runner).
+js-test: node_modules/.installed
+	npm test
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -67,4 +82,4 @@ sample: $(VENV)/.installed
 	$(PY) scripts/make_sample_workbook.py
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache artifacts node_modules frontend/app.css

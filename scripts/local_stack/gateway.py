@@ -65,7 +65,7 @@ PLACEHOLDER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Easy CRM</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
 <h1>Easy CRM</h1>
-<p>The API is running. The web app comes later: there is no <code>frontend/</code> folder yet.</p>
+<p>The API is running, but there is no <code>frontend/</code> folder to serve the web app from.</p>
 <p>API: <code>/api</code> &middot; description: <a href="/openapi.json">/openapi.json</a>
 &middot; sign-in settings: <a href="/config.json">/config.json</a></p>
 </body></html>
@@ -439,7 +439,17 @@ class Gateway:
         )
 
 
-def frontend_reply(root: Path, path: str) -> Reply:
+def content_security_policy(storage_origin: str) -> str:
+    """The policy CloudFront sends with the web app (template.yaml, WebAppSecurityHeaders), except that
+    the page reaches S3 at the local moto server instead of `https://*.amazonaws.com`."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {storage_origin}; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'none'; object-src 'none'"
+    )
+
+
+def frontend_reply(root: Path, path: str, policy: str) -> Reply:
     """A file of the web app's folder (index.html for a folder), never anything outside it."""
     root = root.resolve()
     not_found = Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not found")
@@ -462,7 +472,14 @@ def frontend_reply(root: Path, path: str) -> Reply:
         "image/svg+xml",
     ):
         content_type += "; charset=utf-8"
-    headers = [("Content-Type", content_type), ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
+    headers = [
+        ("Content-Type", content_type),
+        ("Cache-Control", "no-cache"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", policy),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+    ]
     return Reply(200, headers, file.read_bytes())
 
 
@@ -503,6 +520,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return _json_reply(200, gateway.config(), {"Cache-Control": "no-store"})
         if url.path == "/openapi.json":
             return _json_reply(200, gateway.openapi())
-        return frontend_reply(gateway.frontend_dir, url.path)
+        return frontend_reply(gateway.frontend_dir, url.path, content_security_policy(gateway.stack.endpoint))
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
