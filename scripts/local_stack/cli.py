@@ -97,6 +97,8 @@ def command_import(args: argparse.Namespace) -> int:
 
             leads = sorted(wiring.leads().scan_all(), key=lambda lead: lead.get("createdAt", ""))
             Path(args.dump_leads).write_text(json.dumps(leads, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if args.export:
+            export_leads(stack, Path(args.export))
     elapsed = time.monotonic() - started_at
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
@@ -106,6 +108,17 @@ def command_import(args: argparse.Namespace) -> int:
         print(f"({elapsed:.1f} s)")
     unfinished = [result for result in results if result["status"] not in FINAL]
     return 1 if unfinished else 0
+
+
+def export_leads(stack: LocalStack, path: Path) -> None:
+    """Every stored lead as CSV, through the real lead-exporter handler and its download link."""
+    response = stack.function("lead_exporter").invoke(proxy_event("GET", "/export", claims=CLI_OWNER_CLAIMS))
+    body = json.loads(response["body"])
+    if response["statusCode"] != 200:
+        raise SystemExit(f"easycrm: export failed: {body['error']['message']}")
+    download = requests.get(body["downloadUrl"], timeout=300)
+    download.raise_for_status()
+    path.write_bytes(download.content)
 
 
 def _human_summary(result: dict) -> str:
@@ -228,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("files", nargs="+", metavar="FILE")
     importer.add_argument("--json", action="store_true", help="print the summaries as a JSON array")
     importer.add_argument("--dump-leads", metavar="PATH", help="write every stored lead as JSON")
+    importer.add_argument("--export", metavar="PATH", help="write every stored lead as CSV, as GET /export does")
     importer.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the imports (3600)")
     importer.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     importer.set_defaults(run=command_import)

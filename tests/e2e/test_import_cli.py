@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -25,10 +26,12 @@ def easycrm(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
-def import_files(*paths: Path, dump: Path | None = None) -> list[dict]:
+def import_files(*paths: Path, dump: Path | None = None, export: Path | None = None) -> list[dict]:
     args = ["import", *map(str, paths), "--json"]
     if dump:
         args += ["--dump-leads", str(dump)]
+    if export:
+        args += ["--export", str(export)]
     result = easycrm(*args)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout)
@@ -104,12 +107,14 @@ def test_two_overlapping_files_at_once_give_one_lead_per_person(tmp_path):
     overlap = [row for row in first.rows[1:] if row[1].strip()][:15]
     write_csv(tmp_path / "a.csv", first.rows)
     write_csv(tmp_path / "b.csv", second.rows + overlap)
-    dump = tmp_path / "leads.json"
-    summaries = import_files(tmp_path / "a.csv", tmp_path / "b.csv", dump=dump)
+    dump, export = tmp_path / "leads.json", tmp_path / "leads.csv"
+    summaries = import_files(tmp_path / "a.csv", tmp_path / "b.csv", dump=dump, export=export)
     for summary in summaries:
         assert_accounted(summary)
     leads = json.loads(dump.read_text())
     assert sum(summary["created"] for summary in summaries) == len(leads) == len(first.keys | second.keys)
+    exported = list(csv.DictReader(export.read_text(encoding="utf-8-sig").splitlines()))
+    assert sorted(row["leadId"] for row in exported) == sorted(lead["leadId"] for lead in leads)
 
 
 def test_human_summary_and_missing_file(tmp_path):
