@@ -1,0 +1,1 @@
+"""The chatbot: plain-language questions answered from the stored leads, read-only."""
