@@ -155,6 +155,7 @@ export function createLeads({ api, onOpenLead = () => {} }) {
     controller?.abort();
     controller = new AbortController();
     table.setAttribute('aria-busy', 'true');
+    if (!pagination) status.textContent = 'Loading leads…';
     try {
       const answer = await api.get('/leads', { params: leadsParams(state), signal: controller.signal });
       if (!active || mine !== sequence) return; // a newer request owns the table
@@ -211,7 +212,7 @@ export function createLeads({ api, onOpenLead = () => {} }) {
     );
     return h(
       'tr',
-      { class: 'hover:bg-slate-50' },
+      { class: 'group hover:bg-slate-50' },
       cell(lead.name, 'font-medium text-slate-900', 'max-w-[12rem]'),
       cell(lead.email, 'text-slate-700', 'max-w-[14rem]'),
       cell(lead.phone, `tabular-nums ${lead.phone === 'N/A' ? 'text-slate-400' : 'text-slate-700'}`),
@@ -221,7 +222,11 @@ export function createLeads({ api, onOpenLead = () => {} }) {
       cell(lead.source, 'text-slate-700', 'max-w-[9rem]'),
       cell(lead._worksheet, 'text-slate-700', 'max-w-[9rem]'),
       dateCell,
-      h('td', { class: 'td sticky right-0 bg-white text-right shadow-[-8px_0_8px_-8px_rgba(15,23,42,0.15)]' }, details),
+      h(
+        'td',
+        { class: 'td sticky right-0 bg-white text-right shadow-[-8px_0_8px_-8px_rgba(15,23,42,0.15)] group-hover:bg-slate-50' },
+        details,
+      ),
     );
   }
 

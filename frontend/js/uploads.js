@@ -18,6 +18,7 @@ import {
 } from './uploads-model.js';
 
 const MAX_PARALLEL_SENDS = 3;
+const REPORT_LINK_FRESH_MS = 10 * 60 * 1000;
 
 const BADGE = {
   success: 'bg-emerald-50 text-emerald-800 ring-emerald-200',
@@ -122,7 +123,14 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     );
     const counts = h('dl', { class: 'mt-3 flex flex-wrap gap-x-5 gap-y-1 text-sm', hidden: true });
     const sheets = h('div', { hidden: true });
-    const links = h('p', { class: 'mt-2 text-sm', hidden: true });
+    const report = h(
+      'a',
+      {
+        class: 'font-medium text-indigo-700 underline underline-offset-2 hover:text-indigo-900 focus-visible:outline-2 focus-visible:outline-indigo-600',
+      },
+      'Rejected rows report',
+    );
+    const links = h('p', { class: 'mt-2 text-sm', hidden: true }, report);
     const error = h('p', { role: 'alert', class: 'notice notice-error mt-3', hidden: true });
     const warning = h('p', { class: 'notice notice-warning mt-3', hidden: true });
     const li = h(
@@ -158,11 +166,45 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       xhr: null,
       poller: null,
       addedAt: Date.now(),
-      el: { li, processingLabel, meta, status, actions, transfer, transferText, transferBox, processing, processingText, processingBox, counts, sheets, links, error, warning },
+      viewAt: view ? Date.now() : 0,
+      el: { li, report, processingLabel, meta, status, actions, transfer, transferText, transferBox, processing, processingText, processingBox, counts, sheets, links, error, warning },
     };
     rows.set(key, row);
     rowOf.set(li, row);
+    report.addEventListener('click', (event) => openReport(row, event));
     return row;
+  }
+
+  function setView(row, view) {
+    row.view = view;
+    row.viewAt = Date.now();
+  }
+
+  /**
+   * The report link is presigned and lapses after 15 minutes: an older one is fetched anew first, so the
+   * download works however long the page has been open.
+   */
+  async function openReport(row, event) {
+    if (Date.now() - row.viewAt < REPORT_LINK_FRESH_MS || !row.uploadId) return;
+    event.preventDefault();
+    try {
+      const view = await api.get(`/status/${encodeURIComponent(row.uploadId)}`);
+      if (!active) return;
+      setView(row, view);
+      row.pollError = '';
+      render(row);
+      const url = safeHttpUrl(view?.rejectsUrl);
+      if (url) {
+        const link = h('a', { href: url, class: 'hidden' });
+        document.body.append(link);
+        link.click();
+        link.remove();
+      }
+    } catch (error) {
+      if (!active || isAbort(error)) return;
+      row.pollError = error.message;
+      render(row);
+    }
   }
 
   function rekey(row, uploadId) {
@@ -320,12 +362,8 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     // The rejected-rows report.
     const report = view && Number(view.rejected) > 0 ? safeHttpUrl(view.rejectsUrl) : '';
     el.links.hidden = !report;
-    if (report) {
-      replace(
-        el.links,
-        h('a', { href: report, class: 'font-medium text-indigo-700 underline underline-offset-2 hover:text-indigo-900 focus-visible:outline-2 focus-visible:outline-indigo-600' }, 'Rejected rows report'),
-      );
-    }
+    if (report) el.report.setAttribute('href', report);
+    else el.report.removeAttribute('href');
 
     // Errors in words.
     const problems = [row.error, view?.error, row.cancelError, row.pollError].filter(Boolean);
@@ -390,7 +428,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       fingerprint,
       isFinal: (view) => isFinal(view?.status),
       onUpdate: (view) => {
-        row.view = view;
+        setView(row, view);
         row.pollError = '';
         render(row);
       },
@@ -419,7 +457,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     try {
       const view = await api.post(`/status/${encodeURIComponent(row.uploadId)}/cancel`);
       if (!active) return;
-      if (view && typeof view === 'object' && view.status) row.view = view;
+      if (view && typeof view === 'object' && view.status) setView(row, view);
       row.pollError = '';
       if (row.view && isFinal(row.view.status)) {
         row.poller?.stop();
@@ -552,7 +590,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       if (known) {
         // A row this page follows knows better; one it does not follow takes the newer record.
         if (!known.poller && known.phase === 'server') {
-          known.view = view;
+          setView(known, view);
           render(known);
           follow(known);
         }
