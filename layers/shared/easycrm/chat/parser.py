@@ -22,7 +22,6 @@ from easycrm.chat.query import MAX_DAYS, MAX_LIMIT, ChatQuery, DateRange, Filter
 from easycrm.lead_queries import fold
 from easycrm.lead_stats import MAX_TOP
 from easycrm.llm import INDUSTRIES
-from pydantic import ValidationError
 
 SUGGESTIONS = (
     "How many leads came in this week?",
@@ -274,14 +273,14 @@ def parse_question(question: str, previous: ChatQuery | None = None) -> ChatQuer
     try:
         for pattern, recognize in _RECOGNIZERS:
             text = _consume(pattern, recognize, text, reading)
-    except (ValidationError, ValueError):  # a value the language refuses (too long, no letters, a bad date)
+    except ValueError:  # pydantic's ValidationError too: a value the language refuses (too long, a bad date)
         return None
     leftover = [word for word in re.findall(r"[^\W_]+(?:['-][^\W_]+)*", text) if word.casefold() not in _FILLER]
     if leftover or not reading.recognized:
         return None
     try:
         return _query(reading, previous if reading.follow_up else None)
-    except ValidationError:
+    except ValueError:  # pydantic's ValidationError too: a combination the language refuses
         return None
 
 
@@ -332,7 +331,7 @@ def _query(reading: _Reading, previous: ChatQuery | None) -> ChatQuery:
 
 
 def _replacing_value(previous: ChatQuery | None, value: str) -> Filter:
-    """ "what about Globex" after a company filter: the same filter with the new value."""
+    """For "what about Globex" after a company filter: the same filter with the new value."""
     for condition in reversed(previous.filters if previous else []):
         if condition.op in ("equals", "contains") and condition.field != "upload":
             if condition.field == "industry":
@@ -382,7 +381,7 @@ def _between(match: re.Match[str], reading: _Reading) -> None:
 
 def _one_side(match: re.Match[str], reading: _Reading) -> None:
     day = _iso(match["day"])
-    word = match["word"].casefold()
+    word = (match["word"] or "on").casefold()
     if word in ("since", "from", "starting"):
         reading.created = DateRange(start=day)
     elif word == "after":
@@ -467,12 +466,13 @@ def _field_of(match: re.Match[str]) -> str:
     return _FILTER_FIELD_WORDS[" ".join(match["field"].casefold().split())]
 
 
-def _field_empty(match: re.Match[str], reading: _Reading) -> None:
-    negated = match["state"].casefold().startswith("not ") or match["state"].casefold() in _PRESENT_WORDS
-    reading.add(_field_of(match), "is_not_empty" if negated else "is_empty")
-
-
 _PRESENT_WORDS = ("set", "given", "present", "known", "filled", "filled in")
+
+
+def _field_empty(match: re.Match[str], reading: _Reading) -> None:
+    state = " ".join(match["state"].casefold().split())
+    present = state.startswith("not ") or state in _PRESENT_WORDS
+    reading.add(_field_of(match), "is_not_empty" if present else "is_empty")
 
 
 def _field_contains(match: re.Match[str], reading: _Reading) -> None:
@@ -512,7 +512,7 @@ def _presence(op: str) -> Callable[[re.Match[str], _Reading], None]:
 
 
 def _known_industry(match: re.Match[str], reading: _Reading) -> bool:
-    """ "from Acme Media" is a company: an industry word only counts when no other name word precedes it."""
+    """An industry word only counts when no other name word precedes it: "from Acme Media" is a company."""
     before = match.string[: match.start()].split()
     if before and before[-1].strip(_CONSUMED) and before[-1].casefold() not in _NOT_FIRST_WORDS:
         return False
@@ -545,7 +545,7 @@ def _action(action: str) -> Callable[[re.Match[str], _Reading], None]:
 
 
 def _noun(match: re.Match[str], reading: _Reading) -> None:
-    """ "leads" on its own is a question too: list them."""
+    """A bare "leads" is a question too: list them."""
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
