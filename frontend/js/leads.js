@@ -164,6 +164,7 @@ export function createLeads({ api, onOpenLead = () => {} }) {
     } catch (failure) {
       if (!active || mine !== sequence || isAbort(failure)) return;
       showText(error, failure.message);
+      if (!pagination) status.textContent = '';
     } finally {
       if (mine === sequence) table.removeAttribute('aria-busy');
     }
