@@ -50,7 +50,6 @@ _CAPABILITIES = (
     "I can count, list and group leads by their fields, creation dates, worksheets and files; "
     "I never change or delete anything."
 )
-Interpretation = ChatQuery | Refusal | None  # None: the offline parser did not understand
 _OFFLINE_FALLBACK = "I answered with the built-in question parser, which knows the common questions."
 
 
