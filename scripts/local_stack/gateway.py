@@ -495,13 +495,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             reply = gateway.api.gateway_response(
                 500, "INTERNAL_ERROR", "The local gateway failed; see the server's output."
             )
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):  # the browser gave up on this request (e.g. aborted)
+            self.close_connection = True
 
     def _reply(self, gateway: Gateway) -> Reply:
         url, method = urlsplit(self.path), self.command

@@ -110,3 +110,67 @@ def app(tmp_path_factory):
     assert exit_code == 0, log.read_text()
     with pytest.raises(requests.ConnectionError):  # moto stopped with it
         requests.get(moto_endpoint, timeout=5)
+
+
+# --- the web app in Debian's Chromium -------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"  # .ci/run installs it with apt; Playwright never downloads a browser here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (.ci/run does)")
+    if not (REPO_ROOT / "frontend" / "app.css").exists():
+        raise AssertionError("frontend/app.css is not built: run `make frontend` (make test and make e2e do)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class BrowserPage:
+    """A page of a fresh browser context; script errors, console errors and dialogs are recorded."""
+
+    page: object
+    errors: list[str]
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def _record_console_error(message, errors: list[str]) -> None:
+    """Console errors are bugs (a CSP violation, an exception), except the line Chromium logs for every
+    HTTP error answer: the tests provoke some (a wrong password is a 400 from Cognito)."""
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        errors.append(f"console: {message.text}")
+
+
+@pytest.fixture
+def web(browser, app):
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on("console", lambda message: _record_console_error(message, errors))
+    page.on("dialog", lambda dialog: (errors.append(f"dialog opened: {dialog.message}"), dialog.dismiss()))
+    yield BrowserPage(page, errors)
+    context.close()
