@@ -112,6 +112,9 @@ PHRASINGS = [
     ("leads in sheet Webinar", query("list", equals("worksheet", "Webinar"))),
     ("leads from the trade-show.xlsx file", query("list", equals("file", "trade-show.xlsx"))),
     ("leads from Trade Show 2025.xlsx", query("list", equals("file", "Trade Show 2025.xlsx"))),
+    # a file name that starts with a word that otherwise ends a value ("leads", "from", "last")
+    ("leads from the leads-sample.xlsx file", query("list", equals("file", "leads-sample.xlsx"))),
+    ("how many leads came from file last-export.csv", query("count", equals("file", "last-export.csv"))),
     ("leads from the trade show file", query("list", contains("file", "trade show"))),
     (
         "leads from upload 3f2a9c1e-1111-2222-3333-444455556666",

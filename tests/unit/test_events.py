@@ -84,3 +84,30 @@ def test_api_event_is_an_authorized_post_upload():
     assert "." + body["fileName"].rpartition(".")[2].lower() in SUPPORTED_EXTENSIONS
     assert isinstance(body["fileSize"], int) and 0 < body["fileSize"] <= Settings().max_upload_bytes
     assert body["contentType"] in ACCEPTED_CONTENT_TYPES
+
+
+def test_every_function_has_a_sample_event_that_reaches_one_of_its_triggers(template):
+    """events/ holds an event for every function, shaped like what its template trigger delivers."""
+    events = [load(path.name) for path in sorted((REPO_ROOT / "events").glob("*.json"))]
+    sources = {event["Records"][0]["eventSource"] for event in events if "Records" in event}
+    routes = {(event.get("httpMethod"), event.get("resource")) for event in events}
+    for logical_id, function in template.of_type("AWS::Serverless::Function").items():
+        triggers = function["Properties"]["Events"].values()
+        reached = [
+            trigger
+            for trigger in triggers
+            if (
+                trigger["Type"] == "Api"
+                and (trigger["Properties"]["Method"].upper(), trigger["Properties"]["Path"]) in routes
+            )
+            or (trigger["Type"] in ("S3", "SQS") and f"aws:{trigger['Type'].lower()}" in sources)
+        ]
+        assert reached, f"events/ has no sample event for {logical_id}"
+
+
+def test_chatbot_event_asks_a_question_as_a_signed_in_user():
+    event = load("api-post-chatbot.json")
+    assert (event["httpMethod"], event["resource"]) == ("POST", "/chatbot")
+    assert event["requestContext"]["authorizer"]["claims"]["sub"]
+    body = json.loads(event["body"])
+    assert body["message"].strip() and body["history"] == []

@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import cache
 
 from easycrm import aws
+from easycrm.chat import ChatService
 from easycrm.exports import LeadExporter
 from easycrm.files import FileStore
 from easycrm.llm import DeepSeekClient
@@ -53,9 +54,13 @@ def splitter() -> UploadSplitter:
     return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url))
 
 
-def llm_client() -> DeepSeekClient | None:
+# API Gateway gives up on a request after 29 s; a question may take two model calls (query, wording).
+CHAT_LLM_TIMEOUT_SECONDS = 9.0
+
+
+def llm_client(current: Settings | None = None) -> DeepSeekClient | None:
     """DeepSeek when configured; the key comes from the environment or, in AWS, Secrets Manager."""
-    current = settings()
+    current = current or settings()
     if not current.llm_enabled:
         return None
     if current.deepseek_api_key:
@@ -67,6 +72,19 @@ def llm_client() -> DeepSeekClient | None:
 
 
 @cache
+def chat_service() -> ChatService:
+    """Cached: after a 401/402 the service stops asking DeepSeek for a while. Its model calls are not
+    retried and are short, so an answer (falling back to the offline parser) fits API Gateway's 29 s."""
+    current = settings()
+    chat_settings = replace(
+        current,
+        deepseek_timeout_seconds=min(current.deepseek_timeout_seconds, CHAT_LLM_TIMEOUT_SECONDS),
+        deepseek_max_retries=0,
+    )
+    return ChatService(leads(), llm_client(chat_settings))
+
+
+@cache
 def batch_processor() -> BatchProcessor:
     return BatchProcessor(settings(), leads(), UploadTracker(statuses(), files()), llm_client())
 
@@ -75,5 +93,5 @@ def reset() -> None:
     """Forget everything built so far (after the environment changed: tests, the local stack)."""
     get_settings.cache_clear()
     aws.reset_clients()
-    for factory in (statuses, leads, files, batch_processor):
+    for factory in (statuses, leads, files, batch_processor, chat_service):
         factory.cache_clear()

@@ -49,8 +49,10 @@ _NOT_FIRST_WORDS = [
     *_END_WORDS,
     *_words("contacts contact people show list me all count how many number numbers address addresses"),
 ]
-_FIRST_WORD = rf"(?<![^\s{_CONSUMED}])(?!(?:{'|'.join(_NOT_FIRST_WORDS)})\b)[^\s{_CONSUMED},;?!\"]+"
-_NEXT_WORD = rf"(?!(?:{'|'.join(_END_WORDS)})\b)[^\s{_CONSUMED},;?!\"]+"
+# A stop word ends a value only as a whole word: "leads" stops one, "leads-sample.xlsx" does not.
+_WHOLE_WORD_END = rf"(?=[\s{_CONSUMED},;?!]|$)"
+_FIRST_WORD = rf"(?<![^\s{_CONSUMED}])(?!(?:{'|'.join(_NOT_FIRST_WORDS)}){_WHOLE_WORD_END})[^\s{_CONSUMED},;?!\"]+"
+_NEXT_WORD = rf"(?!(?:{'|'.join(_END_WORDS)}){_WHOLE_WORD_END})[^\s{_CONSUMED},;?!\"]+"
 _END = rf"(?=\s*(?:$|[{_CONSUMED},;?!]|(?:{'|'.join(_END_WORDS)})\b))"
 
 
@@ -658,7 +660,7 @@ _RECOGNIZERS: list[tuple[re.Pattern[str], Callable]] = [
     # files and worksheets
     (
         _compile(
-            rf"(?:\b(?:from|in|of)\s+)?(?:the\s+)?(?:file\s+)?(?P<name>\"[^\"{_CONSUMED}]+{_FILE_EXTENSION}\"|(?:{_FIRST_WORD}\s+(?:{_NEXT_WORD}\s+){{0,3}}?)?{_NEXT_WORD}{_FILE_EXTENSION})(?:\s+(?:file|spreadsheet|workbook|upload))?(?!\w)"
+            rf"(?:\b(?:from|in|of)\s+)?(?:the\s+)?(?:file\s+)?(?P<name>\"[^\"{_CONSUMED}]+{_FILE_EXTENSION}\"|(?:{_FIRST_WORD}\s+(?:{_NEXT_WORD}\s+){{0,3}}?)?(?<![^\s{_CONSUMED}]){_NEXT_WORD}{_FILE_EXTENSION})(?:\s+(?:file|spreadsheet|workbook|upload))?(?!\w)"
         ),
         _file_with_extension,
     ),

@@ -303,6 +303,22 @@ class StatusRepository:
         )
         return [_public(item) for item in response.get("Items", [])]
 
+    def upload_names_for_owner(self, owner: str) -> list[dict]:
+        """Every upload of the owner as `{uploadId, fileName}`, newest first (all pages, little data)."""
+        kwargs: dict = {
+            "IndexName": OWNER_INDEX,
+            "KeyConditionExpression": Key("owner").eq(owner),
+            "ScanIndexForward": False,
+            "ProjectionExpression": "uploadId, fileName",
+        }
+        names: list[dict] = []
+        while True:
+            response = self._table.query(**kwargs)
+            names.extend(plain(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return names
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
 
 def _final_state_values() -> dict[str, str]:
     return {f":s{position}": state.value for position, state in enumerate(sorted(FINAL_STATES))}
