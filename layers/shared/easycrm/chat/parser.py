@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from easycrm.chat.numbers import NUMBER_WORDS
 from easycrm.chat.query import MAX_DAYS, MAX_LIMIT, ChatQuery, DateRange, Filter, Sort
 from easycrm.lead_queries import fold
 from easycrm.lead_stats import MAX_TOP
@@ -70,24 +71,7 @@ def _value_pattern(*, bounded: bool = True) -> str:
 _VALUE = _value_pattern()
 _VALUE_BEFORE = _value_pattern(bounded=False)
 
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "fifty": 50,
-}
+_NUMBER_WORDS = {word: number for word, number in NUMBER_WORDS.items() if number > 0}  # "top none" is no number
 _NUMBER = rf"(?:\d{{1,4}}|{'|'.join(_NUMBER_WORDS)})"
 _DATE = r"\d{4}-\d{2}-\d{2}"
 

@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from easycrm.chat.numbers import NUMBER_WORDS
 from easycrm.chat.query import ChatQuery, ChatQueryError, parse_query
 from easycrm.llm import INDUSTRIES, DeepSeekClient
 
@@ -199,43 +200,11 @@ def phrase(client: DeepSeekClient, question: str, facts: dict[str, Any], draft: 
 
 # grounding --------------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "zero": 0,
-    "none": 0,
-    "nobody": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
 # Words that state a number we cannot check ("a dozen", "hundreds of leads"): such a text is refused.
 _VAGUE_NUMBER_WORDS = ("dozen", "dozens", "hundred", "hundreds", "thousand", "thousands", "million", "millions")
 _NUMBER = re.compile(
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:"
-    + "|".join([*_NUMBER_WORDS, *_VAGUE_NUMBER_WORDS])
+    + "|".join([*NUMBER_WORDS, *_VAGUE_NUMBER_WORDS])
     + r")(?:-(?:one|two|three|four|five|six|seven|eight|nine))?\b",
     re.IGNORECASE,
 )
@@ -265,8 +234,8 @@ def stated_numbers(text: str, literals: Iterable[str]) -> set[Decimal] | None:
         if word in _VAGUE_NUMBER_WORDS:
             return None
         head, _, tail = word.partition("-")
-        if head in _NUMBER_WORDS:
-            numbers.add(Decimal(_NUMBER_WORDS[head] + (_NUMBER_WORDS[tail] if tail else 0)))
+        if head in NUMBER_WORDS:
+            numbers.add(Decimal(NUMBER_WORDS[head] + (NUMBER_WORDS[tail] if tail else 0)))
             continue
         try:
             numbers.add(Decimal(token.replace(",", "")))
