@@ -2,6 +2,7 @@
 
 import { createApi } from './api.js';
 import { createGlance } from './charts.js';
+import { createChat } from './chat.js';
 import { CognitoError, createCognito } from './cognito.js';
 import { byId, showText } from './dom.js';
 import { NETWORK_MESSAGE, SESSION_ENDED_MESSAGE } from './errors.js';
@@ -96,6 +97,7 @@ async function main() {
   const detail = createLeadDetail({ api });
   const leads = createLeads({ api, onOpenLead: (lead, button) => detail.open(lead, button) });
   const glance = createGlance({ api, onSummary: (summary) => leads.setSuggestions(summary) });
+  const chat = createChat({ api, storage: browserStorage(), onOpenInTable: (filters) => leads.showFilters(filters) });
 
   async function refreshUploads() {
     try {
@@ -133,6 +135,7 @@ async function main() {
     uploadsPanel.start();
     glance.start();
     leads.start(parseState(window.location.search));
+    chat.start();
     refreshUploads();
     glance.loadSummary();
     if (focus) view.main.focus();
@@ -145,6 +148,7 @@ async function main() {
     uploadsPanel.stop();
     leads.stop();
     glance.stop();
+    chat.stop(); // the conversation is forgotten with the session
     view.app.hidden = true;
     view.userArea.hidden = true;
     view.userEmail.textContent = '';

@@ -351,6 +351,23 @@ export function createLeads({ api, onOpenLead = () => {} }) {
       load();
     },
 
+    /**
+     * Show exactly these filters ({search, company, industry, source, uploadId}; the others cleared), as if
+     * typed, then bring the table into view with the focus on its heading. The chat's "Open in lead table".
+     */
+    showFilters(filters) {
+      if (!active) return;
+      cancelTimer('typing');
+      const next = withFilters(clearFilters(state), filters);
+      search.value = next.search;
+      for (const filter of filterInputs) filter.element.value = next[filter.key];
+      setState(next);
+      syncControls();
+      const heading = byId('leads-heading');
+      heading.scrollIntoView({ block: 'start' });
+      heading.focus({ preventScroll: true });
+    },
+
     /** Load the current page again (an upload finished), a moment later so several finish as one. */
     reloadSoon() {
       if (active) later('reload', RELOAD_DELAY_MS, load);
