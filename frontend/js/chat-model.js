@@ -3,6 +3,7 @@
 
 import { summaryItems } from './chart-geometry.js';
 import { formatNumber } from './format.js';
+import { DEFAULT_STATE, toQueryString } from './query-state.js';
 
 export const MAX_QUESTION_CHARS = 500;
 export const HISTORY_TURNS = 5; // the server reads the last 5 turns
@@ -220,9 +221,9 @@ function conditionWords(condition) {
  * The lead table's equivalent of a chat query. Only `equals` on company, industry, source and upload can be
  * shown there; everything else (other fields, other operators, dates, grouping) is named in `explanation`.
  *
- * Returns `{filters: {search, company, industry, source, uploadId}, applied: [...], unsupported: [...],
- * grouped, exact, available, explanation}`. `available`: worth opening the table (the view is exact, or at
- * least one condition applies).
+ * Returns `{filters: {search, company, industry, source, uploadId}, href, applied: [...], unsupported: [...],
+ * grouped, exact, available, explanation}`. `href`: the lead table's address for these filters ("?company=Acme").
+ * `available`: worth opening the table (the view is exact, or at least one condition applies).
  */
 export function leadTableView(query) {
   const filters = { search: '', company: '', industry: '', source: '', uploadId: '' };
@@ -261,7 +262,8 @@ export function leadTableView(query) {
     const shows = `it shows the ${joinWords(names, 'and')} filter${names.length === 1 ? '' : 's'} only`;
     explanation = `The lead table can't ${cannot.join(' or ')}; ${shows}.`;
   }
-  return { filters, applied, unsupported, grouped, exact, available, explanation };
+  const href = `?${toQueryString({ ...DEFAULT_STATE, ...filters })}`;
+  return { filters, href, applied, unsupported, grouped, exact, available, explanation };
 }
 
 // --- the conversation ---------------------------------------------------------------------------------

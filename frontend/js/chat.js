@@ -144,13 +144,18 @@ function linkSection(link, onOpen) {
     'div',
     { class: 'flex flex-wrap items-center gap-x-3 gap-y-1.5' },
     h(
-      'button',
+      'a',
       {
-        type: 'button',
+        href: link.href,
         class: 'btn btn-secondary btn-small',
         'aria-describedby': noteId,
         'data-chat-open': '',
-        onClick: () => onOpen(link.filters),
+        onClick: (event) => {
+          // A plain click shows the filters in this page's table; a new tab or window follows the address.
+          if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+          event.preventDefault();
+          onOpen(link.filters);
+        },
       },
       'Open in lead table',
     ),

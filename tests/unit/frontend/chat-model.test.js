@@ -72,6 +72,7 @@ describe('leadTableView', () => {
       }),
     );
     assert.deepEqual(view.filters, { search: '', company: 'Acme', industry: 'Retail', source: 'Trade show', uploadId: 'e0dd6db2c1e84ee6' });
+    assert.equal(view.href, '?company=Acme&industry=Retail&source=Trade+show&uploadId=e0dd6db2c1e84ee6');
     assert.deepEqual(view.applied, ['company', 'industry', 'source', 'uploadId']);
     assert.deepEqual(view.unsupported, []);
     assert.equal(view.exact, true);
@@ -85,6 +86,7 @@ describe('leadTableView', () => {
     assert.equal(view.available, true);
     assert.deepEqual(view.applied, []);
     assert.deepEqual(view.filters, { search: '', company: '', industry: '', source: '', uploadId: '' });
+    assert.equal(view.href, '?');
   });
 
   it('applies the expressible part and names what the table cannot do', () => {
@@ -503,11 +505,16 @@ describe('renderAnswer', () => {
       }),
       { onOpen: (filters) => (opened = filters) },
     );
-    const button = element.find('button')[0];
-    assert.equal(button.textContent, 'Open in lead table');
-    const note = element.find('p').find((p) => p.getAttribute('id') === button.getAttribute('aria-describedby'));
+    const link = element.find('a')[0];
+    assert.equal(link.textContent, 'Open in lead table');
+    assert.equal(link.getAttribute('href'), '?company=Acme');
+    const note = element.find('p').find((p) => p.getAttribute('id') === link.getAttribute('aria-describedby'));
     assert.equal(note.textContent, "The lead table can't filter by date; it shows the company filter only.");
-    button.listeners.get('click')();
+    let prevented = false;
+    link.listeners.get('click')({ button: 0, ctrlKey: true, preventDefault: () => (prevented = true) });
+    assert.equal(opened, null); // a new tab follows the address
+    link.listeners.get('click')({ button: 0, preventDefault: () => (prevented = true) });
+    assert.equal(prevented, true);
     assert.deepEqual(opened, { search: '', company: 'Acme', industry: '', source: '', uploadId: '' });
   });
 
@@ -529,7 +536,7 @@ describe('renderAnswer', () => {
     const table = element.find('table')[0];
     assert.equal(table.find('caption')[0].textContent, 'Leads by industry');
     assert.deepEqual(table.find('tr').map((tr) => tr.textContent), ['IndustryLeads', `${HOSTILE}7`, 'Not set2']);
-    assert.equal(element.find('button').length, 0);
+    assert.equal(element.find('a').length, 0);
     assert.equal(element.find('img').length, 0);
   });
 
