@@ -69,7 +69,8 @@ def status_of(app, email: str, password: str, file_name: str) -> dict:
 
 
 def showing(page):
-    return page.get_by_text(re.compile(r"^Showing \d"))
+    """The lead table's status line (the chat panel has a "Showing 20 of 77" of its own)."""
+    return page.get_by_role("status").filter(has_text=re.compile(r"^Showing \d"))
 
 
 def showing_text(first: int, last: int, total: int) -> str:
