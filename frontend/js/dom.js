@@ -67,6 +67,16 @@ export function showText(element, text) {
   element.hidden = !text;
 }
 
+// A link from the API (presigned S3 URLs) as an href: only http(s), so no `javascript:` can slip in.
+export function safeHttpUrl(value) {
+  try {
+    const url = new URL(String(value));
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}
+
 export function byId(id) {
   const element = document.getElementById(id);
   if (!element) throw new Error(`The page has no #${id}`);

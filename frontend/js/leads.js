@@ -1,6 +1,6 @@
 // The lead table: search, filters, sort, pages, export; the view lives in the address bar.
 
-import { byId, h, replace, showText } from './dom.js';
+import { byId, h, replace, safeHttpUrl, showText } from './dom.js';
 import { isAbort } from './errors.js';
 import { leadLabel } from './leads-model.js';
 import { emptyLeadsText, exportedText, formatDate, formatDateTime, pageText, showingText } from './format.js';
@@ -26,15 +26,6 @@ const TEXT_FILTERS = [
   { key: 'industry', input: 'filter-industry', list: 'industry-options', summary: 'byIndustry' },
   { key: 'source', input: 'filter-source', list: 'source-options', summary: 'bySource' },
 ];
-
-function safeHttpUrl(value) {
-  try {
-    const url = new URL(String(value));
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '';
-  } catch {
-    return '';
-  }
-}
 
 function cell(value, extra = '', truncate = '') {
   const text = value === undefined || value === null ? '' : String(value);

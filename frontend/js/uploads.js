@@ -1,7 +1,7 @@
 // Uploading spreadsheets and following them: one row per file, the bytes sent to S3, then the processing
 // status polled until it is final.
 
-import { byId, h, replace, showText } from './dom.js';
+import { byId, h, replace, safeHttpUrl, showText } from './dom.js';
 import { isAbort, s3ErrorMessage } from './errors.js';
 import { formatBytes, formatDateTime, formatNumber, percentText } from './format.js';
 import { createPoller } from './poll.js';
@@ -35,15 +35,6 @@ const BAR = {
   muted: 'bg-slate-400',
   active: 'bg-indigo-600',
 };
-
-function safeHttpUrl(value) {
-  try {
-    const url = new URL(String(value));
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '';
-  } catch {
-    return '';
-  }
-}
 
 function progressBar(name) {
   const fill = h('div', { class: 'h-full w-0 rounded-full bg-indigo-600 transition-[width] duration-500' });

@@ -24,6 +24,7 @@ import {
   showingLeadsText,
 } from '../../../frontend/js/chat-model.js';
 import { renderAnswer, renderTurn } from '../../../frontend/js/chat.js';
+import { fakeDocument } from './fake-document.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -391,82 +392,6 @@ describe('the conversation', () => {
 });
 
 // --- the answer in the page ---------------------------------------------------------------------------
-
-class FakeNode {
-  constructor(doc) {
-    this.ownerDocument = doc;
-    this.childNodes = [];
-    this.parentNode = null;
-  }
-  appendChild(child) {
-    if (child.parentNode) child.parentNode.childNodes = child.parentNode.childNodes.filter((node) => node !== child);
-    child.parentNode = this;
-    this.childNodes.push(child);
-    return child;
-  }
-  get textContent() {
-    return this.childNodes.map((node) => node.textContent).join('');
-  }
-}
-
-class FakeText extends FakeNode {
-  constructor(doc, data) {
-    super(doc);
-    this.data = data;
-  }
-  get textContent() {
-    return this.data;
-  }
-}
-
-class FakeElement extends FakeNode {
-  constructor(doc, tagName) {
-    super(doc);
-    this.tagName = tagName;
-    this.attributes = new Map();
-    this.listeners = new Map();
-  }
-  setAttribute(name, value) {
-    this.attributes.set(name, String(value));
-  }
-  getAttribute(name) {
-    return this.attributes.has(name) ? this.attributes.get(name) : null;
-  }
-  addEventListener(type, listener) {
-    this.listeners.set(type, listener);
-  }
-  get children() {
-    return this.childNodes.filter((node) => node instanceof FakeElement);
-  }
-  set innerHTML(_) {
-    throw new Error('innerHTML must never be used');
-  }
-  insertAdjacentHTML() {
-    throw new Error('insertAdjacentHTML must never be used');
-  }
-  *walk() {
-    yield this;
-    for (const child of this.children) yield* child.walk();
-  }
-  find(tagName) {
-    return [...this.walk()].filter((element) => element.tagName === tagName);
-  }
-  having(attribute) {
-    return [...this.walk()].filter((element) => element.attributes.has(attribute));
-  }
-}
-
-const fakeDocument = {
-  createElement(tagName) {
-    return new FakeElement(this, tagName);
-  },
-  createElementNS(_, tagName) {
-    return new FakeElement(this, tagName);
-  },
-  createTextNode(data) {
-    return new FakeText(this, data);
-  },
-};
 
 describe('renderAnswer', () => {
   before(() => {

@@ -4,97 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { barChart, uploadsChart } from '../../../frontend/js/charts.js';
-import { clear, h, replace, s, showText } from '../../../frontend/js/dom.js';
-
-const HTML_NS = 'http://www.w3.org/1999/xhtml';
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-class FakeNode {
-  constructor(doc) {
-    this.ownerDocument = doc;
-    this.childNodes = [];
-    this.parentNode = null;
-  }
-  appendChild(child) {
-    if (child.parentNode) child.parentNode.removeChild(child);
-    child.parentNode = this;
-    this.childNodes.push(child);
-    return child;
-  }
-  removeChild(child) {
-    this.childNodes = this.childNodes.filter((node) => node !== child);
-    child.parentNode = null;
-    return child;
-  }
-  get firstChild() {
-    return this.childNodes[0] ?? null;
-  }
-  get textContent() {
-    return this.childNodes.map((node) => node.textContent).join('');
-  }
-  set textContent(value) {
-    this.childNodes = [];
-    if (value !== '') this.appendChild(new FakeText(this.ownerDocument, String(value)));
-  }
-}
-
-class FakeText extends FakeNode {
-  constructor(doc, data) {
-    super(doc);
-    this.data = data;
-  }
-  get textContent() {
-    return this.data;
-  }
-}
-
-class FakeElement extends FakeNode {
-  constructor(doc, tagName, namespaceURI) {
-    super(doc);
-    this.tagName = tagName;
-    this.namespaceURI = namespaceURI;
-    this.attributes = new Map();
-    this.listeners = new Map();
-  }
-  setAttribute(name, value) {
-    this.attributes.set(name, String(value));
-  }
-  getAttribute(name) {
-    return this.attributes.has(name) ? this.attributes.get(name) : null;
-  }
-  addEventListener(type, listener) {
-    this.listeners.set(type, listener);
-  }
-  get children() {
-    return this.childNodes.filter((node) => node instanceof FakeElement);
-  }
-  set innerHTML(_) {
-    throw new Error('innerHTML must never be used');
-  }
-  insertAdjacentHTML() {
-    throw new Error('insertAdjacentHTML must never be used');
-  }
-  /** Every element below (depth first), this one included. */
-  *walk() {
-    yield this;
-    for (const child of this.children) yield* child.walk();
-  }
-  find(tagName) {
-    return [...this.walk()].filter((element) => element.tagName === tagName);
-  }
-}
-
-const fakeDocument = {
-  createElement(tagName) {
-    return new FakeElement(this, tagName, HTML_NS);
-  },
-  createElementNS(namespace, tagName) {
-    return new FakeElement(this, tagName, namespace);
-  },
-  createTextNode(data) {
-    return new FakeText(this, data);
-  },
-};
+import { clear, h, replace, s, safeHttpUrl, showText } from '../../../frontend/js/dom.js';
+import { FakeText, SVG_NS, fakeDocument } from './fake-document.js';
 
 before(() => {
   globalThis.document = fakeDocument;
@@ -224,5 +135,18 @@ describe('uploadsChart', () => {
       'expo.xlsx: 11 new, 1 merged, 1 rejected, 0 failed',
       'big.csv: 500 new, 0 merged, 0 rejected, 0 failed, 1,000 cancelled',
     ]);
+  });
+});
+
+describe('safeHttpUrl', () => {
+  it('keeps http and https links', () => {
+    assert.equal(safeHttpUrl('https://bucket.s3.amazonaws.com/k?X-Amz-Signature=1'), 'https://bucket.s3.amazonaws.com/k?X-Amz-Signature=1');
+    assert.equal(safeHttpUrl('http://127.0.0.1:5000/b/k'), 'http://127.0.0.1:5000/b/k');
+  });
+
+  it('refuses every other scheme and what is no URL', () => {
+    for (const value of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'JaVaScRiPt:alert(1)', '/relative', '', null, undefined]) {
+      assert.equal(safeHttpUrl(value), '', String(value));
+    }
   });
 });
