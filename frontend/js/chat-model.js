@@ -281,6 +281,19 @@ export function requestBody(question, turns) {
   return { message: question, history: historyFor(turns) };
 }
 
+/**
+ * The server refused the history it was sent (a query stored before the query language changed, or an
+ * edited sessionStorage): keep the turns on screen but forget their queries, so follow-ups start afresh.
+ */
+export function isHistoryRefusal(failure) {
+  return Boolean(failure) && failure.status === 400 && /^history\b/.test(String(failure.message || ''));
+}
+
+export function withoutContext(conversation) {
+  const turns = conversation.turns.map((turn) => (turn.reply ? { ...turn, reply: { ...turn.reply, query: null } } : turn));
+  return { ...conversation, turns };
+}
+
 /** The conversation after an answer: the new turn added, the oldest dropped past KEPT_TURNS. */
 export function addTurn(conversation, question, reply) {
   const turns = [...conversation.turns, { question, reply }].slice(-KEPT_TURNS);

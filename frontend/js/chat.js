@@ -11,10 +11,12 @@ import {
   answerView,
   checkQuestion,
   emptyConversation,
+  isHistoryRefusal,
   normalizeReply,
   parseConversation,
   requestBody,
   serializeConversation,
+  withoutContext,
 } from './chat-model.js';
 
 const UNREADABLE_MESSAGE = 'The server sent an answer the app cannot read. Please try again.';
@@ -326,7 +328,15 @@ export function createChat({ api, storage, onOpenInTable = () => {} }) {
     input.focus();
     showLatest(pending);
     try {
-      const raw = await api.post('/chatbot', requestBody(question, conversation.turns), { signal: mine.signal });
+      let raw;
+      try {
+        raw = await api.post('/chatbot', requestBody(question, conversation.turns), { signal: mine.signal });
+      } catch (failure) {
+        if (!isHistoryRefusal(failure)) throw failure;
+        conversation = withoutContext(conversation); // ask once more, without the context it refused
+        save();
+        raw = await api.post('/chatbot', requestBody(question, conversation.turns), { signal: mine.signal });
+      }
       if (!active || controller !== mine) return;
       const reply = normalizeReply(raw);
       if (!reply) throw new Error(UNREADABLE_MESSAGE);

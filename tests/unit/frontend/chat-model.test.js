@@ -15,6 +15,7 @@ import {
   emptyConversation,
   groupItems,
   historyFor,
+  isHistoryRefusal,
   joinWords,
   leadTableView,
   normalizeReply,
@@ -22,6 +23,7 @@ import {
   requestBody,
   serializeConversation,
   showingLeadsText,
+  withoutContext,
 } from '../../../frontend/js/chat-model.js';
 import { renderAnswer, renderTurn } from '../../../frontend/js/chat.js';
 import { fakeDocument } from './fake-document.js';
@@ -487,5 +489,23 @@ describe('index.html', () => {
     assert.match(html, /<p id="chat-error" role="alert" [^>]*hidden><\/p>/);
     assert.ok(html.indexOf('id="glance"') < html.indexOf('id="chat"'));
     assert.ok(html.indexOf('id="chat"') < html.indexOf('id="leads-heading"'));
+  });
+});
+
+describe('a refused history', () => {
+  it('is recognised by the 400 naming the history, not by other 400s', () => {
+    assert.ok(isHistoryRefusal({ status: 400, message: 'history[0].query: action must be one of count, list, group_by.' }));
+    assert.ok(!isHistoryRefusal({ status: 400, message: 'Questions are limited to 500 characters; this one has 501.' }));
+    assert.ok(!isHistoryRefusal({ status: 500, message: 'history' }));
+    assert.ok(!isHistoryRefusal(undefined));
+  });
+
+  it('keeps the turns but sends them without their queries', () => {
+    const stale = { action: 'delete' };
+    let conversation = addTurn(emptyConversation(), 'who came in today?', { understood: true, query: stale, suggestions: [] });
+    conversation = withoutContext(conversation);
+    assert.equal(conversation.turns.length, 1);
+    assert.equal(conversation.turns[0].question, 'who came in today?');
+    assert.deepEqual(requestBody('and them?', conversation.turns).history, [{ question: 'who came in today?', query: null }]);
   });
 });
