@@ -2,7 +2,8 @@
 
 Measures the sample workbook and a generated messy CSV (50,000 rows by default) through
 `scripts/easycrm import`, plus the splitter's reader alone, whose peak memory shows that a CSV is
-streamed rather than loaded whole.
+streamed rather than loaded whole; then the read paths (lead list, summary, chatbot) through their
+handlers on a table of `--read-leads` leads (5,000 by default).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ sys.path[:0] = [str(REPO), str(REPO / "layers" / "shared")]
 
 from easycrm.spreadsheet import open_sheets  # noqa: E402
 
+from scripts.local_stack.apigw import proxy_event  # noqa: E402
+from scripts.local_stack.stack import LocalStack  # noqa: E402
 from tests.support.workbooks import messy_leads, write_csv  # noqa: E402
 
 RESULTS = REPO / "artifacts" / "bench.json"
@@ -70,17 +73,86 @@ def measure_reader(path: Path) -> dict:
     }
 
 
+READER_CLAIMS = {"sub": "bench-reader", "email": "bench@localhost", "cognito:username": "bench-reader"}
+COMPANIES, INDUSTRIES, SOURCES = 400, 12, 8
+
+
+def measure_reads(leads: int) -> list[dict]:
+    """Each read path once (after one warm-up call) on a table of `leads` leads, stored with the
+    pipeline's own merge; what the README's "Lead queries and what they cost" describes."""
+    from easycrm import wiring
+    from easycrm.dedup import SourceRef
+
+    with LocalStack() as stack:
+        repository = wiring.leads()
+        for n in range(leads):
+            lead = {
+                "name": f"Person {n}",
+                "email": f"person{n}@bench.example",
+                "company": f"Company {n % COMPANIES}",
+                "industry": f"Industry {n % INDUSTRIES}",
+                "source": f"Source {n % SOURCES}",
+            }
+            repository.merge(lead["email"], lead, SourceRef("bench", "bench.csv", "Leads", n + 2))
+        calls = [
+            (
+                "GET /leads (first page, newest first)",
+                "lead_reader",
+                proxy_event("GET", "/leads", claims=READER_CLAIMS),
+            ),
+            (
+                "GET /leads?company=… (index)",
+                "lead_reader",
+                proxy_event("GET", "/leads", query={"company": "Company 7"}, claims=READER_CLAIMS),
+            ),
+            (
+                "GET /leads?search=… (whole list)",
+                "lead_reader",
+                proxy_event("GET", "/leads", query={"search": "person1"}, claims=READER_CLAIMS),
+            ),
+            ("GET /leads/summary (scan)", "lead_reader", proxy_event("GET", "/leads/summary", claims=READER_CLAIMS)),
+        ]
+        for question in (
+            "How many leads do we have?",
+            "Which companies have the most leads?",
+            "Show leads from Company 7",
+        ):
+            body = {"message": question, "history": []}
+            calls.append(
+                (
+                    f"POST /chatbot {question!r}",
+                    "chatbot",
+                    proxy_event("POST", "/chatbot", body=body, claims=READER_CLAIMS),
+                )
+            )
+        results = []
+        for case, function, event in calls:
+            stack.function(function).invoke(event)  # warm: imports and clients
+            started = time.perf_counter()
+            response = stack.function(function).invoke(event)
+            seconds = time.perf_counter() - started
+            if response["statusCode"] != 200:
+                raise RuntimeError(f"{case}: {response['statusCode']} {response['body'][:300]}")
+            results.append({"case": f"{case} at {leads:,} leads", "rows": leads, "seconds": round(seconds, 2)})
+        return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000, help="rows in the generated CSV (50000)")
+    parser.add_argument("--read-leads", type=int, default=5_000, help="leads for the read-path cases (5000)")
+    parser.add_argument("--reads-only", action="store_true", help="only the read-path cases")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        big = write_csv(Path(scratch) / f"messy-{args.rows}.csv", messy_leads(args.rows, seed=5).rows)
-        results = [
-            measure_reader(big),
-            measure_import(REPO / "samples" / "leads-sample.xlsx"),
-            measure_import(big),
-        ]
+    results = []
+    if not args.reads_only:
+        with tempfile.TemporaryDirectory() as scratch:
+            big = write_csv(Path(scratch) / f"messy-{args.rows}.csv", messy_leads(args.rows, seed=5).rows)
+            results += [
+                measure_reader(big),
+                measure_import(REPO / "samples" / "leads-sample.xlsx"),
+                measure_import(big),
+            ]
+    results += measure_reads(args.read_leads)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     columns = ["case", "rows", "seconds", "rows_per_second", "peak_rss_mb", "peak_python_heap_mb"]

@@ -69,7 +69,7 @@ class InMemoryLeads:
     def __init__(self) -> None:
         self.queries: list[LeadQuery] = []
 
-    def iterate(self, query: LeadQuery):
+    def matching(self, query: LeadQuery):
         self.queries.append(query)
         return iter(LEADS)
 

@@ -259,6 +259,18 @@ def test_missing_lead_is_404(stack, imported, lead_id):
     assert body["error"]["code"] == "NOT_FOUND"
 
 
+def test_matching_gives_the_same_leads_as_the_ordered_listing_in_any_order(stack, imported, wiring):
+    from easycrm.lead_queries import parse_lead_query
+
+    repository = wiring.leads()
+    for params in ({}, {"company": f"Acme {TAG}"}, {"uploadId": imported["b"]}, {"search": TAG}):
+        query = parse_lead_query(params, paginated=False)
+        ordered_ids = [lead["leadId"] for lead in repository.iterate(query)]
+        matched_ids = [lead["leadId"] for lead in repository.matching(query)]
+        assert sorted(matched_ids) == sorted(ordered_ids), params
+        assert len(matched_ids) == len(set(matched_ids))
+
+
 # summary ----------------------------------------------------------------------------------------
 
 

@@ -108,7 +108,7 @@ class InMemoryLeads:
         self.leads = leads
         self.queries: list[LeadQuery] = []
 
-    def iterate(self, query: LeadQuery):
+    def matching(self, query: LeadQuery):
         self.queries.append(query)
         return iter(self.leads)
 

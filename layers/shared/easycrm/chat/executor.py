@@ -1,9 +1,10 @@
 """Runs a ChatQuery, read-only, against the leads the lead-reader reads.
 
-The lead source only has to `iterate(LeadQuery)`; the executor never asks it for anything else, so it
-cannot write. Equality filters on company, industry and source, and an upload, go into the LeadQuery
-so the repository reads through its indexes (README "Lead queries and what they cost"); every filter is
-then checked again in memory, so the pushed-down part only narrows what is read.
+The lead source only has to give the leads `matching(LeadQuery)`, in any order; the executor never
+asks it for anything else, so it cannot write. Equality filters on company, industry and source, and
+an upload, go into the LeadQuery so the repository reads through its indexes (README "Lead queries and
+what they cost"); every filter is then checked again in memory, so the pushed-down part only narrows
+what is read.
 
 Matching is the lead table's: `equals` compares `lead_queries.key_value` forms (so "company equals acme"
 finds exactly what the table's company filter shows), `contains` compares `fold`ed text, and a phone of
@@ -36,7 +37,7 @@ ORIGIN_FIELDS = ("uploadId", "sourceFile", "_worksheet", "sourceRow")
 class LeadSource(Protocol):
     """What the chatbot may do with the leads: read them (`LeadRepository` is one)."""
 
-    def iterate(self, query: LeadQuery) -> Iterator[dict]: ...
+    def matching(self, query: LeadQuery) -> Iterator[dict]: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def execute(query: ChatQuery, source: LeadSource, *, now: datetime, own_uploads:
 
     def matching() -> Iterator[dict]:
         nonlocal count
-        for lead in source.iterate(lead_query):
+        for lead in source.matching(lead_query):
             if _created_within(lead, start, end) and all(_holds(f, lead, own_uploads) for f in query.filters):
                 count += 1
                 if query.group_by:
