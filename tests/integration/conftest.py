@@ -125,3 +125,16 @@ def pipeline(stack, wiring):
 
 def unique_email(label: str = "lead") -> str:
     return f"{label}.{uuid.uuid4().hex[:10]}@example.com"
+
+
+def empty_leads_table(stack: LocalStack, prefix: str) -> str:
+    """A new table shaped like the template's LeadsTable (keys and indexes), for tests that need to know
+    every lead in it; returns its name."""
+    properties = stack.template.resolve(stack.template.resources["LeadsTable"]["Properties"])
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    stack.client("dynamodb").create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        **{key: properties[key] for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")},
+    )
+    return name

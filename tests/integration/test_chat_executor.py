@@ -7,7 +7,6 @@ find, and no question may write anything.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +15,8 @@ from easycrm.chat.query import parse_query
 from easycrm.chat.service import ChatService
 from easycrm.dedup import SourceRef
 from easycrm.lead_queries import LeadQuery, parse_lead_query
+
+from tests.integration.conftest import empty_leads_table
 
 NOW = datetime(2026, 1, 7, 15, 30, tzinfo=UTC)  # a Wednesday
 MINE, MINE_TOO, TEAMMATES = "up-mine", "up-mine-2", "up-teammate"
@@ -100,13 +101,7 @@ def table(stack) -> str:
     from easycrm.repositories import leads as leads_module
     from easycrm.repositories.leads import LeadRepository
 
-    properties = stack.template.resolve(stack.template.resources["LeadsTable"]["Properties"])
-    name = f"easycrm-chat-{uuid.uuid4().hex[:8]}"
-    stack.client("dynamodb").create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        **{key: properties[key] for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")},
-    )
+    name = empty_leads_table(stack, "easycrm-chat")
     writer = LeadRepository(name)
     with pytest.MonkeyPatch.context() as patch:
         for created, key, lead, row in ROWS:

@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 from scripts.local_stack.apigw import proxy_event
-from tests.integration.conftest import OWNER, Pipeline
+from tests.integration.conftest import OWNER, Pipeline, empty_leads_table
 
 TAG = uuid.uuid4().hex[:8]
 HEADERS = ["Full Name", "Email", "Phone", "Company", "Industry", "Lead Source", "Job Title"]
@@ -364,13 +364,7 @@ def test_sharded_list_partitions_are_merged_in_order(stack, wiring, monkeypatch)
     from easycrm.repositories.leads import LeadRepository
 
     monkeypatch.setattr(lead_queries, "LIST_SHARDS", 3)
-    properties = stack.template.resolve(stack.template.resources["LeadsTable"]["Properties"])
-    table = f"easycrm-shards-{uuid.uuid4().hex[:8]}"
-    stack.client("dynamodb").create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        **{name: properties[name] for name in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")},
-    )
+    table = empty_leads_table(stack, "easycrm-shards")
     repository = LeadRepository(table)
     names = ["Ann", "bob", "Émile", "", "Zoë", "ann"]
     for n in range(30):
