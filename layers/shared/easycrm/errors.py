@@ -1,5 +1,9 @@
-"""Domain errors the API answers with 400, without the domain knowing about HTTP."""
+"""Domain errors, without the domain knowing about HTTP."""
 
 
 class InvalidInput(ValueError):
     """A value a user sent is not acceptable; the message says which and why."""
+
+
+class UnreadableFile(Exception):
+    """An uploaded file cannot be read at all; str(error) is a message for the user who uploaded it."""
