@@ -1,31 +1,26 @@
 """Read lead spreadsheets the way people really save them: every worksheet, any common CSV dialect.
 
-CSV is streamed (never held whole in memory). Workbooks go through python-calamine, which loads one
-worksheet at a time in Rust; rows become Python lists only as they are consumed.
+CSV is streamed (never held whole in memory) by csv_reader. Workbooks are read by python-calamine in a
+bounded child process (workbook_reader), one worksheet at a time; rows stream back as they are read.
 """
 
 from __future__ import annotations
 
-import datetime
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO
 
-import python_calamine
-
 from easycrm.columns import find_header_row
 from easycrm.csv_reader import csv_rows
 from easycrm.errors import UnreadableFile
+from easycrm.workbook_reader import workbook_sheets
 
 SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 _TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
-_SCAN_CHUNK_BYTES = 1 << 16
 
 HEADER_SCAN_ROWS = 30
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 Row = tuple[int, list[str]]  # (1-based row number in the sheet, cells as text)
 
@@ -51,7 +46,10 @@ def open_sheets(fileobj: BinaryIO, file_name: str) -> Iterator[Sheet]:
         if sheet:
             yield sheet
     else:
-        yield from _workbook_sheets(fileobj, extension)
+        for label, rows in workbook_sheets(fileobj, extension):
+            sheet = _sheet_from_rows(label, rows)
+            if sheet:
+                yield sheet
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -77,65 +75,3 @@ def _sheet_from_rows(name: str | None, rows: Iterator[Row]) -> Sheet | None:
         headers=[cell.strip() for cell in header_cells],
         rows=itertools.chain([first], data),
     )
-
-
-# --- Workbooks ------------------------------------------------------------------------------------
-
-
-def _workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[Sheet]:
-    kind = "OpenDocument spreadsheet" if extension == ".ods" else "Excel workbook"
-    fileobj.seek(0)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(fileobj)
-    except python_calamine.CalamineError:
-        if _is_encrypted_package(fileobj):
-            raise UnreadableFile(
-                f"This {kind} is password-protected. Remove the password and upload it again."
-            ) from None
-        raise UnreadableFile(f"This file is not a valid {kind}.") from None
-    with workbook:
-        for name in workbook.sheet_names:
-            try:
-                worksheet = workbook.get_sheet_by_name(name)
-            except python_calamine.CalamineError:
-                raise UnreadableFile(f"This file is not a valid {kind}: worksheet '{name}' is damaged.") from None
-            if worksheet.start is None:  # no cells at all (iter_rows would fail on it)
-                continue
-            # iter_rows starts at the sheet's first row even when the data starts lower, so
-            # enumerate gives the row numbers the user sees.
-            rows = (
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(worksheet.iter_rows(), start=1)
-            )
-            sheet = _sheet_from_rows(name, rows)
-            if sheet:
-                yield sheet
-
-
-def _is_encrypted_package(fileobj: BinaryIO) -> bool:
-    """Whether this is a password-protected Office file: an OLE container holding an "EncryptedPackage".
-
-    calamine reports such files only as "Cannot detect file format" when read from a file object.
-    """
-    fileobj.seek(0)
-    if fileobj.read(len(_OLE_MAGIC)) != _OLE_MAGIC:
-        return False
-    overlap = b""
-    while chunk := fileobj.read(_SCAN_CHUNK_BYTES):
-        if _ENCRYPTED_PACKAGE in overlap + chunk:
-            return True
-        overlap = chunk[-len(_ENCRYPTED_PACKAGE) :]
-    return False
-
-
-def _cell_text(value: object) -> str:
-    """A cell as the user sees it: 4155550100.0 → "4155550100", dates as ISO text, TRUE/FALSE."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.15g}"
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return "" if value is None else str(value)
