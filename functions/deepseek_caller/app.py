@@ -4,7 +4,6 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.batches import BatchMessage
 from easycrm.observability import logger, metrics, tracer
 
 # Report every failed record, even when all of them failed, instead of raising.
@@ -13,7 +12,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 @tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
-    message = BatchMessage.from_body(record.json_body)
+    message = wiring.batch_processor().read_message(record.json_body)
     try:
         wiring.batch_processor().process(message)
     except Exception as error:

@@ -41,7 +41,7 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 
 @dataclass
 class EventSource:
-    kind: str  # "S3" or "SQS"
+    kind: str  # "S3", "SQS" or "Schedule"
     properties: dict
 
 
@@ -54,6 +54,8 @@ class FunctionSpec:
     memory_mb: int
     environment: dict[str, str]
     events: list[EventSource] = field(default_factory=list)
+    on_failure_queue: str | None = None  # logical id of the SQS on-failure destination of async invocations
+    async_attempts: int = 3  # the first asynchronous invocation and Lambda's retries
 
 
 class Template:
@@ -192,9 +194,20 @@ class Template:
                         EventSource(kind=event["Type"], properties=event.get("Properties", {}))
                         for event in resource["Properties"].get("Events", {}).values()
                     ],
+                    **self._async_invocation(properties.get("EventInvokeConfig", {})),
                 )
             )
         return specs
+
+    def _async_invocation(self, config: dict) -> dict:
+        """What EventInvokeConfig says: how often Lambda tries, and which queue gets what still failed."""
+        settings: dict = {"async_attempts": 1 + int(self.resolve(config.get("MaximumRetryAttempts", 2)))}
+        on_failure = config.get("DestinationConfig", {}).get("OnFailure", {})
+        if on_failure:
+            if on_failure.get("Type") != "SQS" or "Fn::GetAtt" not in on_failure.get("Destination", {}):
+                raise ValueError("the local stack supports SQS on-failure destinations given as !GetAtt Queue.Arn")
+            settings["on_failure_queue"] = on_failure["Destination"]["Fn::GetAtt"][0]
+        return settings
 
 
 def _text(value: Any) -> str:

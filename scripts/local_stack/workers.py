@@ -6,17 +6,23 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import traceback
+import uuid
+from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION
 
 log = logging.getLogger("easycrm.local")
 
-S3_INVOKE_ATTEMPTS = 3  # an asynchronous Lambda invocation: the first try and two retries
 S3_EVENT_VISIBILITY_SECONDS = 2
 LOCAL_CONCURRENCY = int(os.environ.get("EASYCRM_LOCAL_CONCURRENCY", "2"))
+# Scheduled functions run at the template's rate, or every EASYCRM_SCHEDULE_SECONDS locally (tests).
+SCHEDULE_SECONDS_OVERRIDE = os.environ.get("EASYCRM_SCHEDULE_SECONDS")
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+_RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 class _Poller(threading.Thread):
@@ -29,7 +35,7 @@ class _Poller(threading.Thread):
         while not self.stack.stop_event.is_set():
             try:
                 self.poll_once()
-            except Exception:
+            except BaseException:  # whatever a handler raises, the worker lives on
                 if self.stack.stop_event.is_set():
                     return
                 log.error("local worker %s: %s", self.name, traceback.format_exc())
@@ -68,7 +74,7 @@ class SqsEventSourceMapping(_Poller):
         event = {"Records": [self._record(message) for message in messages]}
         try:
             response = self.function.invoke(event, self.handler)
-        except Exception:
+        except BaseException:  # as in Lambda, a crash fails the whole batch
             log.error(
                 "%s failed; the batch returns after the visibility timeout:\n%s", self.name, traceback.format_exc()
             )
@@ -102,7 +108,8 @@ class SqsEventSourceMapping(_Poller):
 
 class S3NotificationDelivery(_Poller):
     """S3 → Lambda is not available without Docker, so S3 notifies a local queue and this thread
-    invokes the function with the S3 event, retrying like an asynchronous invocation."""
+    invokes the function with the S3 event, retrying like an asynchronous invocation; what fails every
+    attempt goes to the function's on-failure destination, as Lambda sends it."""
 
     def __init__(self, stack, routes: list[tuple], queue_url: str):
         super().__init__(stack, "s3-notifications")
@@ -118,14 +125,16 @@ class S3NotificationDelivery(_Poller):
         ).get("Messages", [])
         for message in messages:
             event = json.loads(message["Body"])
-            receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            if self._deliver(event) or receive_count >= S3_INVOKE_ATTEMPTS:
+            attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+            if self._deliver(event, attempt):
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
-    def _deliver(self, event: dict) -> bool:
+    def _deliver(self, event: dict, attempt: int) -> bool:
+        """True when the event is done with: delivered, or out of attempts (and sent to the destination)."""
         records = event.get("Records")
         if not records:  # s3:TestEvent and other non-object notifications
             return True
+        done = True
         for bucket, prefix, suffix, function in self.routes:
             matching = [
                 record
@@ -136,12 +145,69 @@ class S3NotificationDelivery(_Poller):
             ]
             if not matching:
                 continue
+            request = {"Records": matching}
             try:
-                function.invoke({"Records": matching})
-            except Exception:
+                function.invoke(request)
+            except BaseException as error:  # a crashed invocation is retried, then given up
                 log.error("%s failed on an S3 event:\n%s", function.spec.logical_id, traceback.format_exc())
-                return False
-        return True
+                if attempt < function.spec.async_attempts:
+                    done = False
+                elif function.spec.on_failure_queue:
+                    self._send_to_destination(function, request, error, attempt)
+        return done
+
+    def _send_to_destination(self, function, request: dict, error: BaseException, attempts: int) -> None:
+        """The record Lambda sends to an on-failure destination after the last attempt."""
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function.spec.logical_id}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": request,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)[:1000]},
+        }
+        queue_url = self.stack.queues[function.spec.on_failure_queue]
+        self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+
+
+class ScheduledInvocation(threading.Thread):
+    """An EventBridge schedule: invokes the function with a scheduled event at the template's rate."""
+
+    def __init__(self, stack, function, properties: dict):
+        super().__init__(name=f"{function.spec.logical_id}-schedule", daemon=True)
+        self.stack = stack
+        self.function = function
+        self.period = float(SCHEDULE_SECONDS_OVERRIDE or _rate_seconds(stack.template.resolve(properties["Schedule"])))
+
+    def run(self) -> None:
+        while not self.stack.stop_event.wait(self.period):
+            event = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": ACCOUNT_ID,
+                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": REGION,
+                "resources": [],
+                "detail": {},
+            }
+            try:
+                self.function.invoke(event)
+            except BaseException:  # the next tick tries again, as EventBridge would
+                log.error("%s failed on its schedule:\n%s", self.function.spec.logical_id, traceback.format_exc())
+
+
+def _rate_seconds(expression: str) -> int:
+    match = _RATE.fullmatch(expression.strip())
+    if not match:
+        raise ValueError(f"the local stack runs schedules written as rate(N minutes|hours|days), not {expression!r}")
+    return int(match.group(1)) * _RATE_UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
 def build_workers(stack) -> list[threading.Thread]:
@@ -158,6 +224,8 @@ def build_workers(stack) -> list[threading.Thread]:
                 maximum = int(template.resolve(properties.get("ScalingConfig", {}).get("MaximumConcurrency", 2)))
                 for instance in range(max(1, min(maximum, LOCAL_CONCURRENCY))):
                     workers.append(SqsEventSourceMapping(stack, function, queue_logical_id, properties, instance))
+            elif event.kind == "Schedule":
+                workers.append(ScheduledInvocation(stack, function, properties))
             elif event.kind == "S3":
                 bucket = template.resolve(properties["Bucket"])
                 rules = {

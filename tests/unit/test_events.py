@@ -101,6 +101,7 @@ def test_every_function_has_a_sample_event_that_reaches_one_of_its_triggers(temp
                 and (trigger["Properties"]["Method"].upper(), trigger["Properties"]["Path"]) in routes
             )
             or (trigger["Type"] in ("S3", "SQS") and f"aws:{trigger['Type'].lower()}" in sources)
+            or (trigger["Type"] == "Schedule" and any(event.get("source") == "aws.events" for event in events))
         ]
         assert reached, f"events/ has no sample event for {logical_id}"
 
@@ -111,3 +112,18 @@ def test_chatbot_event_asks_a_question_as_a_signed_in_user():
     assert event["requestContext"]["authorizer"]["claims"]["sub"]
     body = json.loads(event["body"])
     assert body["message"].strip() and body["history"] == []
+
+
+def test_split_failure_event_is_the_record_lambda_sends_to_the_splitter_s_destination(template):
+    (record,) = load("sqs-split-failure.json")["Records"]
+    queue_name = template.resolve(template.resources["SplitFailuresQueue"]["Properties"]["QueueName"])
+    assert record["eventSourceARN"] == f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"
+    destination = json.loads(record["body"])
+    assert destination["requestContext"]["condition"] == "RetriesExhausted"
+    assert destination["responseContext"]["functionError"] == "Unhandled"
+    assert destination["requestPayload"] == load("s3-object-created.json")
+
+
+def test_schedule_event_is_an_eventbridge_scheduled_event():
+    event = load("schedule-sweep.json")
+    assert (event["source"], event["detail-type"]) == ("aws.events", "Scheduled Event")

@@ -215,7 +215,7 @@ def test_every_function_is_a_handler_module_under_functions(template):
 def test_function_settings_merge_globals_with_their_own(template):
     specs = by_id(template)
     assert (specs["FileUploadFunction"].timeout, specs["FileUploadFunction"].memory_mb) == (30, 512)
-    assert (specs["LeadSplitterFunction"].timeout, specs["LeadSplitterFunction"].memory_mb) == (900, 1024)
+    assert (specs["LeadSplitterFunction"].timeout, specs["LeadSplitterFunction"].memory_mb) == (900, 2048)
     assert (specs["DeepSeekCallerFunction"].timeout, specs["DeepSeekCallerFunction"].memory_mb) == (120, 512)
 
 
@@ -265,6 +265,24 @@ def test_the_template_environment_is_valid_settings(template):
     assert not settings.llm_enabled
     redrive = template.resources["LeadProcessingQueue"]["Properties"]["RedrivePolicy"]
     assert settings.max_receive_count == int(redrive["maxReceiveCount"])  # "out of retries" must match the DLQ
+
+
+def test_the_sweeper_bounds_are_the_template_s_own_settings(template):
+    """The sweeper may only close what can no longer progress: its bounds come from the real settings."""
+    specs = by_id(template)
+    settings = Settings.from_env(specs["UploadSweeperFunction"].environment)
+    visibility = template.resolve(template.resources["LeadProcessingQueue"]["Properties"]["VisibilityTimeout"])
+    assert settings.batch_visibility_timeout_seconds == int(visibility)
+    assert settings.splitter_timeout_seconds == specs["LeadSplitterFunction"].timeout
+
+
+def test_the_splitter_s_failures_go_to_the_queue_the_sweeper_reads(template):
+    specs = by_id(template)
+    splitter, sweeper = specs["LeadSplitterFunction"], specs["UploadSweeperFunction"]
+    assert (splitter.on_failure_queue, splitter.async_attempts) == ("SplitFailuresQueue", 3)
+    sqs_sources = [event.properties["Queue"]["Fn::GetAtt"][0] for event in sweeper.events if event.kind == "SQS"]
+    assert sqs_sources == ["SplitFailuresQueue"]
+    assert [event.properties["Schedule"] for event in sweeper.events if event.kind == "Schedule"] == ["rate(5 minutes)"]
 
 
 def test_queue_visibility_timeout_covers_six_caller_timeouts(template):

@@ -38,6 +38,8 @@ def test_every_variable_is_read():
         "DEEPSEEK_TIMEOUT_SECONDS": "2.5",
         "DEEPSEEK_MAX_RETRIES": "0",
         "MAX_RECEIVE_COUNT": "5",
+        "BATCH_VISIBILITY_TIMEOUT_SECONDS": "60",
+        "SPLITTER_TIMEOUT_SECONDS": "120",
         "ALLOWED_ORIGIN": "https://crm.example.com",
     }
     assert dataclasses.asdict(Settings.from_env(env)) == {
@@ -56,6 +58,8 @@ def test_every_variable_is_read():
         "deepseek_timeout_seconds": 2.5,
         "deepseek_max_retries": 0,
         "max_receive_count": 5,
+        "batch_visibility_timeout_seconds": 60,
+        "splitter_timeout_seconds": 120,
         "allowed_origin": "https://crm.example.com",
     }
 

@@ -46,6 +46,21 @@ class BatchMessage:
             "rows": [[number, cells] for number, cells in self.rows],
         }
 
+    @staticmethod
+    def pointer(upload_id: str, batch_index: int, body_key: str) -> dict:
+        """The message for a batch whose body waits in S3 (too large for SQS)."""
+        return {"v": MESSAGE_VERSION, "uploadId": upload_id, "batchIndex": batch_index, "bodyKey": body_key}
+
+    @staticmethod
+    def stored_body_key(body: object) -> str | None:
+        """The S3 key of the batch's body when the message is a pointer, else None."""
+        if isinstance(body, dict) and "bodyKey" in body:
+            key = body["bodyKey"]
+            if not isinstance(key, str) or not key.startswith(f"batches/{body.get('uploadId')}/"):
+                raise InvalidBatchMessage("malformed batch message: bodyKey must name the upload's own batch")
+            return key
+        return None
+
     @classmethod
     def from_body(cls, body: dict) -> BatchMessage:
         try:

@@ -8,8 +8,6 @@ an export smaller than one part is a single PutObject. So the size of an export 
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import UTC, datetime
 
@@ -18,6 +16,7 @@ from easycrm.files import FileStore
 from easycrm.lead_queries import EXPORT_COLUMNS, LeadQuery, csv_row
 from easycrm.observability import logger
 from easycrm.repositories.leads import LeadRepository
+from easycrm.safe_csv import SafeCsvEncoder
 
 EXPORT_PREFIX = "exports/"
 PART_SIZE = 8 * 1024 * 1024
@@ -28,7 +27,15 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 class S3CsvWriter:
     """csv.writer-like: rows in, UTF-8 (with BOM) parts out to one S3 object."""
 
-    def __init__(self, bucket: str, key: str, *, part_size: int = PART_SIZE, download_name: str | None = None):
+    def __init__(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        columns: tuple[str, ...] = (),
+        part_size: int = PART_SIZE,
+        download_name: str | None = None,
+    ):
         self.bucket = bucket
         self.key = key
         self.part_size = part_size
@@ -36,18 +43,14 @@ class S3CsvWriter:
         self._extra = {"ContentType": CSV_CONTENT_TYPE}
         if download_name:
             self._extra["ContentDisposition"] = f'attachment; filename="{download_name}"'
-        self._text = io.StringIO()
-        self._writer = csv.writer(self._text, lineterminator="\r\n")
+        self._encoder = SafeCsvEncoder(columns)
         self._buffer = bytearray("\ufeff".encode())
         self._upload_id: str | None = None
         self._parts: list[dict] = []
         self.rows = 0
 
     def writerow(self, row: list[str]) -> None:
-        self._writer.writerow(row)
-        self._buffer += self._text.getvalue().encode("utf-8")
-        self._text.seek(0)
-        self._text.truncate()
+        self._buffer += self._encoder.encode(row)
         self.rows += 1
         if len(self._buffer) >= self.part_size:
             self._send_part()
@@ -101,7 +104,9 @@ class LeadExporter:
         """Write every lead matching the query, in its order; `{downloadUrl, rows, expiresIn, fileName}`."""
         key = f"{EXPORT_PREFIX}{uuid.uuid4().hex}.csv"
         file_name = f"easycrm-leads-{datetime.now(UTC):%Y%m%d-%H%M%S}.csv"
-        with S3CsvWriter(self.files.bucket, key, part_size=self.part_size, download_name=file_name) as writer:
+        with S3CsvWriter(
+            self.files.bucket, key, columns=EXPORT_COLUMNS, part_size=self.part_size, download_name=file_name
+        ) as writer:
             writer.writerow(list(EXPORT_COLUMNS))
             for lead in self.leads.iterate(query):
                 writer.writerow(csv_row(lead))

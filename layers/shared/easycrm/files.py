@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 from typing import BinaryIO
 
 from easycrm import aws
+from easycrm.safe_csv import SafeCsvEncoder
 
 UPLOAD_PREFIX = "uploads/"
 REJECT_PARTS_PREFIX = "reports/{upload_id}/parts/"
 REJECTS_REPORT_KEY = "reports/{upload_id}/rejected-rows.csv"
 REJECT_COLUMNS = ("worksheet", "row", "reason", "values")
+UNPROCESSED_PART = "unprocessed"  # sorts after the batches' numbered parts
+BATCH_BODY_KEY = "batches/{upload_id}/{batch_index:08d}.json"
 
 
 def upload_key(upload_id: str, file_name: str) -> str:
@@ -51,14 +53,15 @@ class FileStore:
     def download(self, key: str, target: BinaryIO) -> None:
         self._s3.download_fileobj(self.bucket, key, target)
 
-    def write_reject_part(self, upload_id: str, batch_index: int, rejects: list[dict]) -> None:
-        """One CSV part per batch, overwritten on redelivery, so a report never holds a row twice."""
-        key = f"{REJECT_PARTS_PREFIX.format(upload_id=upload_id)}{batch_index:08d}.csv"
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for reject in rejects:
-            writer.writerow([reject.get("worksheet") or "", reject["row"], reject["reason"], reject["values"]])
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=buffer.getvalue().encode("utf-8"))
+    def write_reject_part(self, upload_id: str, part: str, rejects: list[dict]) -> None:
+        """One CSV part per batch (or note), overwritten on redelivery, so a report never holds a row twice."""
+        key = f"{REJECT_PARTS_PREFIX.format(upload_id=upload_id)}{part}.csv"
+        encoder = SafeCsvEncoder(REJECT_COLUMNS)
+        body = b"".join(
+            encoder.encode([reject.get("worksheet") or "", reject["row"], reject["reason"], reject["values"]])
+            for reject in rejects
+        )
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body)
 
     def assemble_rejects_report(self, upload_id: str) -> str | None:
         """Join the parts into one report (header + rows, BOM for Excel); None when there are none."""
@@ -68,10 +71,18 @@ class FileStore:
             keys.extend(item["Key"] for item in page.get("Contents", []))
         if not keys:
             return None
-        header = io.StringIO()
-        csv.writer(header).writerow(REJECT_COLUMNS)
-        chunks = [("\ufeff" + header.getvalue()).encode("utf-8")]
+        chunks = ["\ufeff".encode() + SafeCsvEncoder().encode(REJECT_COLUMNS)]
         chunks.extend(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read() for key in sorted(keys))
         report_key = REJECTS_REPORT_KEY.format(upload_id=upload_id)
         self._s3.put_object(Bucket=self.bucket, Key=report_key, Body=b"".join(chunks), ContentType="text/csv")
         return report_key
+
+    def put_batch_body(self, upload_id: str, batch_index: int, body: dict) -> str:
+        """A batch too large for an SQS message waits here; the message carries this key instead."""
+        key = BATCH_BODY_KEY.format(upload_id=upload_id, batch_index=batch_index)
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="application/json")
+        return key
+
+    def get_batch_body(self, key: str) -> dict:
+        return json.loads(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())

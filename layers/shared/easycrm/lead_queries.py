@@ -294,23 +294,7 @@ def order_key(entry: Mapping, sort_attribute: str) -> tuple[str, str]:
 
 PROVENANCE_COLUMNS = ("uploadId", "sourceFile", "_worksheet", "sourceRow", "createdAt", "updatedAt", "sources")
 EXPORT_COLUMNS: tuple[str, ...] = ("leadId", *LEAD_FIELDS, *PROVENANCE_COLUMNS)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_E164 = re.compile(r"\+\d{7,15}")
 MAX_CELL_CHARS = 32_000  # Excel shows at most 32,767 characters in a cell
-
-
-def neutralize(value: str, column: str = "") -> str:
-    """Prefix a single quote to a cell a spreadsheet would read as a formula.
-
-    A `phone` that is exactly an E.164 number (+ and 7-15 digits) stays as it is: it holds no function
-    call or reference, so at worst a spreadsheet shows it as a number; every other cell starting with
-    = + - @ tab or CR is quoted (`'=HYPERLINK(...)`, `'@SUM(1)`, `'-5`, a "+1 415…" typed into notes).
-    """
-    if not value.startswith(FORMULA_PREFIXES):
-        return value
-    if column == "phone" and _E164.fullmatch(value):
-        return value
-    return "'" + value
 
 
 def describe_sources(sources: list[dict]) -> str:
@@ -328,5 +312,5 @@ def csv_row(lead: Mapping) -> list[str]:
         text = describe_sources(value or []) if column == "sources" else "" if value is None else str(value)
         if len(text) > MAX_CELL_CHARS:
             text = text[: MAX_CELL_CHARS - 1] + "…"
-        row.append(neutralize(text, column))
+        row.append(text)
     return row

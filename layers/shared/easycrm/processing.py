@@ -30,6 +30,11 @@ class BatchProcessor:
         self.tracker = tracker
         self.llm = llm
 
+    def read_message(self, body: object) -> BatchMessage:
+        """The batch an SQS message carries, fetched from S3 when the message only points at it."""
+        key = BatchMessage.stored_body_key(body)
+        return BatchMessage.from_body(self.tracker.files.get_batch_body(key) if key else body)  # type: ignore[arg-type]
+
     def process(self, message: BatchMessage) -> None:
         statuses = self.tracker.statuses
         record = statuses.get_processing_state(message.upload_id)

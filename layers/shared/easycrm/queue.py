@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from easycrm import aws
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 250_000  # SQS allows 256 KiB for the whole request; keep a margin
+MAX_MESSAGE_BYTES = MAX_REQUEST_BYTES  # a larger batch body goes to S3 and the message points at it
 _SEND_ATTEMPTS = 5
 
 
@@ -23,10 +23,10 @@ class BatchQueue:
         self._pending: list[tuple[str, str]] = []
         self._pending_bytes = 0
 
-    def add(self, message_id: str, body: dict) -> None:
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    def add(self, message_id: str, text: str) -> None:
+        """Queue one JSON message body (sent in groups of up to 10 by flush)."""
         size = len(text.encode("utf-8"))
-        if size > MAX_REQUEST_BYTES:
+        if size > MAX_MESSAGE_BYTES:
             raise MessageTooLarge(f"message {message_id} is {size} bytes")
         if len(self._pending) == MAX_ENTRIES or self._pending_bytes + size > MAX_REQUEST_BYTES:
             self.flush()

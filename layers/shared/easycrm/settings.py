@@ -27,6 +27,8 @@ class Settings:
     deepseek_timeout_seconds: float = 25.0
     deepseek_max_retries: int = 3
     max_receive_count: int = 3
+    batch_visibility_timeout_seconds: int = 720
+    splitter_timeout_seconds: int = 900
     allowed_origin: str = "*"
 
     @property
@@ -63,6 +65,8 @@ class Settings:
             deepseek_timeout_seconds=_positive_seconds(env, "DEEPSEEK_TIMEOUT_SECONDS", 25.0),
             deepseek_max_retries=_positive_int(env, "DEEPSEEK_MAX_RETRIES", 3, allow_zero=True),
             max_receive_count=_positive_int(env, "MAX_RECEIVE_COUNT", 3),
+            batch_visibility_timeout_seconds=_positive_int(env, "BATCH_VISIBILITY_TIMEOUT_SECONDS", 720),
+            splitter_timeout_seconds=_positive_int(env, "SPLITTER_TIMEOUT_SECONDS", 900),
             allowed_origin=env.get("ALLOWED_ORIGIN") or "*",
         )
 

@@ -1,21 +1,32 @@
-"""Turn one uploaded file into queued batches, and account for every row it holds."""
+"""Turn one uploaded file into queued batches, and account for every row it holds.
+
+Splitting is all-or-nothing per file. The whole file is read first, its batches spooled to a local
+temporary file; only when every worksheet was read are the totals recorded and the batches sent. A file
+that fails anywhere (a damaged second worksheet, a reader crash) ends `failed` with 0 rows and a message
+naming what failed, and nothing of it was imported. Once the totals are recorded, every row is
+accounted by the batches, by a cancel, or by the sweeper if the sending stops midway.
+"""
 
 from __future__ import annotations
 
+import json
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import IO, BinaryIO
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from easycrm.batches import BatchMessage, chunk_rows, trim_cells, trim_headers
 from easycrm.columns import map_headers
+from easycrm.errors import UnreadableFile
 from easycrm.files import FileStore, upload_id_from_key
 from easycrm.observability import logger, metrics
-from easycrm.queue import BatchQueue
+from easycrm.queue import MAX_MESSAGE_BYTES, BatchQueue
 from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings
-from easycrm.spreadsheet import UnreadableFile, open_sheets
+from easycrm.spreadsheet import open_sheets
 from easycrm.status import UploadState, is_final
 from easycrm.tracking import UploadTracker
 
@@ -25,21 +36,32 @@ NO_DATA_MESSAGE = "This file has no data rows: every worksheet is empty or holds
 
 
 @dataclass
-class _SplitCounts:
-    batches: int = 0
-    rows: int = 0
-    unsent_rows: int = 0
-    sheet_rows: dict[str, int] = field(default_factory=dict)
-    unsent_sheet_rows: dict[str, int] = field(default_factory=dict)
+class _SplitPlan:
+    """What the spool holds: per batch its worksheet and row count, in order."""
+
+    batches: list[tuple[str | None, int]] = field(default_factory=list)
+    sheet_rows: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(rows for _, rows in self.batches)
 
 
 class UploadSplitter:
-    def __init__(self, settings: Settings, statuses: StatusRepository, files: FileStore, queue: BatchQueue):
+    def __init__(
+        self,
+        settings: Settings,
+        statuses: StatusRepository,
+        files: FileStore,
+        queue: BatchQueue,
+        tracker: UploadTracker,
+    ):
         self.settings = settings
         self.statuses = statuses
         self.files = files
         self.queue = queue
-        self.tracker = UploadTracker(statuses, files)
+        self.tracker = tracker
 
     def split(self, key: str) -> str:
         """Split the object at `key`; returns what happened, for the log and the metrics."""
@@ -59,71 +81,88 @@ class UploadSplitter:
         if record["status"] == UploadState.UPLOADING:
             self.statuses.mark_uploaded(upload_id, size)
         if size > self.settings.max_upload_bytes:
-            self.statuses.fail(upload_id, f"This file is larger than the {self.settings.max_upload_mb} MB limit.")
+            self._fail(upload_id, f"This file is larger than the {self.settings.max_upload_mb} MB limit.")
             return "too_large"
-        with tempfile.TemporaryFile() as local_copy:
+        with tempfile.TemporaryFile() as local_copy, tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
             self.files.download(key, local_copy)
-            local_copy.seek(0)
             try:
-                counts = self._queue_rows(record, local_copy)
+                plan = self._spool_batches(record, local_copy, spool)
             except UnreadableFile as error:
-                self.statuses.fail(upload_id, str(error))
+                self._fail(upload_id, str(error))
                 return "unreadable"
             except (BotoCoreError, ClientError):
-                raise  # AWS trouble is worth a retry: the invocation fails and S3/Lambda retries it
-            except Exception:
+                raise  # AWS trouble is worth a retry: the invocation fails and Lambda retries it
+            except Exception:  # MemoryError and RecursionError included: this file cannot be read
                 logger.exception("Reading the file failed", extra={"uploadId": upload_id})
-                self.statuses.fail(upload_id, DAMAGED_FILE_MESSAGE)
+                self._fail(upload_id, DAMAGED_FILE_MESSAGE)
                 return "unreadable"
-        if counts.rows == 0:
-            self.statuses.fail(upload_id, NO_DATA_MESSAGE)
-            return "empty"
-        totals = self.statuses.set_totals(
-            upload_id,
-            total_batches=counts.batches,
-            rows=counts.rows,
-            sheet_rows=counts.sheet_rows,
-            unsent_rows=counts.unsent_rows,
-            unsent_sheet_rows=counts.unsent_sheet_rows,
-        )
-        if totals is not None:
-            self.tracker.finish_if_complete(totals)
-        logger.info("Upload split", extra={"uploadId": upload_id, "rows": counts.rows, "batches": counts.batches})
-        metrics.add_metric(name="RowsQueued", unit=MetricUnit.Count, value=counts.rows)
+            if plan.rows == 0:
+                self._fail(upload_id, NO_DATA_MESSAGE)
+                return "empty"
+            started = self.statuses.start_processing(
+                upload_id,
+                total_batches=len(plan.batches),
+                rows=plan.rows,
+                sheet_rows={sheet: rows for sheet, rows in plan.sheet_rows.items() if sheet is not None},
+                warnings=plan.warnings,
+            )
+            if started is None:
+                logger.info("Upload closed while its file was read", extra={"uploadId": upload_id})
+                return "closed_while_reading"
+            self._send(started, plan, spool)
+        logger.info("Upload split", extra={"uploadId": upload_id, "rows": plan.rows, "batches": len(plan.batches)})
+        metrics.add_metric(name="RowsQueued", unit=MetricUnit.Count, value=plan.rows)
         return "split"
 
-    def _queue_rows(self, record: dict, local_copy) -> _SplitCounts:
-        upload_id, file_name = record["uploadId"], record["fileName"]
-        counts = _SplitCounts()
-        cancelled = bool(record.get("cancelRequested"))
-        started = record["status"] == UploadState.PROCESSING
+    def _fail(self, upload_id: str, message: str) -> None:
+        self.statuses.close_unsplit(upload_id, UploadState.FAILED, error=message)
 
-        def send(worksheet, headers, mapping, rows) -> None:
-            nonlocal cancelled, started
-            if counts.batches % CANCEL_CHECK_EVERY_BATCHES == 0 and not cancelled:
-                cancelled = bool((self.statuses.get(upload_id) or {}).get("cancelRequested"))
-            if cancelled:
-                counts.unsent_rows += len(rows)
-                if worksheet is not None:
-                    counts.unsent_sheet_rows[worksheet] = counts.unsent_sheet_rows.get(worksheet, 0) + len(rows)
-                return
-            if not started:
-                self.statuses.mark_processing(upload_id)
-                started = True
-            message = BatchMessage(upload_id, counts.batches, file_name, worksheet, headers, mapping, rows)
-            self.queue.add(message.message_id, message.to_body())
-            counts.batches += 1
-
-        for sheet in open_sheets(local_copy, file_name):
+    def _spool_batches(self, record: dict, local_copy: BinaryIO, spool: IO[str]) -> _SplitPlan:
+        """Read every worksheet into batch messages, one JSON line each, without sending any."""
+        plan = _SplitPlan()
+        local_copy.seek(0)
+        for sheet in open_sheets(local_copy, record["fileName"], warn=plan.warnings.append):
             mapping = map_headers(sheet.headers)
             headers = trim_headers(sheet.headers)
-            if sheet.name is not None:
-                self.statuses.open_sheet(upload_id, sheet.name)
             rows = ((number, trim_cells(cells)) for number, cells in sheet.rows)
             for batch in chunk_rows(rows, self.settings.batch_size):
-                counts.rows += len(batch)
-                if sheet.name is not None:
-                    counts.sheet_rows[sheet.name] = counts.sheet_rows.get(sheet.name, 0) + len(batch)
-                send(sheet.name, headers, mapping, batch)
+                message = BatchMessage(
+                    record["uploadId"], len(plan.batches), record["fileName"], sheet.name, headers, mapping, batch
+                )
+                spool.write(json.dumps(message.to_body(), ensure_ascii=False, separators=(",", ":")) + "\n")
+                plan.batches.append((sheet.name, len(batch)))
+                plan.sheet_rows[sheet.name] += len(batch)
+        return plan
+
+    def _send(self, record: dict, plan: _SplitPlan, spool: IO[str]) -> None:
+        """Queue the spooled batches in order; a cancel stops the sending and counts the rest as cancelled."""
+        upload_id = record["uploadId"]
+        spool.seek(0)
+        for index, line in enumerate(spool):
+            if index % CANCEL_CHECK_EVERY_BATCHES == 0 and self._cancel_requested(upload_id):
+                self.queue.flush()
+                self._stop_sending(record, plan, sent=index)
+                return
+            text = line.rstrip("\n")
+            if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:  # wide rows: the body waits in S3
+                key = self.files.put_batch_body(upload_id, index, json.loads(text))
+                text = json.dumps(BatchMessage.pointer(upload_id, index, key), separators=(",", ":"))
+            self.queue.add(f"b{index}", text)
         self.queue.flush()
-        return counts
+
+    def _cancel_requested(self, upload_id: str) -> bool:
+        return bool((self.statuses.get_processing_state(upload_id) or {}).get("cancelRequested"))
+
+    def _stop_sending(self, record: dict, plan: _SplitPlan, sent: int) -> None:
+        unsent = Counter()
+        for sheet, rows in plan.batches[sent:]:
+            unsent[sheet] += rows
+        stopped = self.statuses.stop_sending(
+            record["uploadId"],
+            planned_batches=len(plan.batches),
+            sent_batches=sent,
+            unsent_rows=sum(unsent.values()),
+            unsent_sheet_rows={sheet: rows for sheet, rows in unsent.items() if sheet is not None},
+        )
+        if stopped is not None:
+            self.tracker.finish_if_complete(stopped)

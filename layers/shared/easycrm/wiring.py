@@ -12,12 +12,15 @@ from easycrm.files import FileStore
 from easycrm.llm import DeepSeekClient
 from easycrm.processing import BatchProcessor
 from easycrm.queue import BatchQueue
+from easycrm.repositories.batch_ledger import BatchLedger
 from easycrm.repositories.leads import LeadRepository
 from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings, get_settings
 from easycrm.splitting import UploadSplitter
+from easycrm.sweeper import StallBounds, UploadSweeper
 from easycrm.tracking import UploadTracker
 from easycrm.upload_status import UploadStatusService
+from easycrm.uploads import PRESIGNED_POST_SECONDS
 
 
 def settings() -> Settings:
@@ -39,9 +42,14 @@ def files() -> FileStore:
     return FileStore(settings().upload_bucket)
 
 
+@cache
+def tracker() -> UploadTracker:
+    return UploadTracker(statuses(), BatchLedger(settings().status_table), files())
+
+
 def status_service() -> UploadStatusService:
     """Cheap to build: the repository and file store it works through are cached."""
-    return UploadStatusService(statuses(), files())
+    return UploadStatusService(statuses(), files(), tracker())
 
 
 def lead_exporter() -> LeadExporter:
@@ -51,7 +59,7 @@ def lead_exporter() -> LeadExporter:
 
 def splitter() -> UploadSplitter:
     """A fresh splitter per file: it buffers that file's outgoing messages."""
-    return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url))
+    return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url), tracker())
 
 
 # API Gateway gives up on a request after 29 s; a question may take two model calls (query, wording).
@@ -86,12 +94,17 @@ def chat_service() -> ChatService:
 
 @cache
 def batch_processor() -> BatchProcessor:
-    return BatchProcessor(settings(), leads(), UploadTracker(statuses(), files()), llm_client())
+    return BatchProcessor(settings(), leads(), tracker(), llm_client())
 
 
 def reset() -> None:
     """Forget everything built so far (after the environment changed: tests, the local stack)."""
     get_settings.cache_clear()
     aws.reset_clients()
-    for factory in (statuses, leads, files, batch_processor, chat_service):
+    for factory in (statuses, leads, files, tracker, batch_processor, chat_service):
         factory.cache_clear()
+
+
+def sweeper() -> UploadSweeper:
+    """Cheap to build: the repository and tracker it works through are cached."""
+    return UploadSweeper(statuses(), tracker(), StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS))

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -130,29 +131,59 @@ class _ChildReader:
         self._feeder.join(timeout=5)
 
 
-def workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[tuple[str, Iterator[Row]]]:
-    """Each worksheet that has cells, as (label, its non-blank rows); raises UnreadableFile.
+class _SheetRows:
+    """One worksheet's rows, read from the child's stream as they are consumed.
 
-    The rows of one sheet must be consumed before asking for the next (they share the child's stream).
+    If the caller moves on to the next worksheet (or past the last) before finishing this one, the rest
+    of its rows are drained into memory first, so they stay readable and the stream stays in step.
     """
+
+    def __init__(self, documents: Iterator[object], pending: list[object]):
+        self._documents = documents
+        self._pending = pending  # where the first document after these rows is left for the caller
+        self._buffer: deque[Row] = deque()
+        self._live = True
+
+    def __iter__(self) -> _SheetRows:
+        return self
+
+    def __next__(self) -> Row:
+        if self._buffer:
+            return self._buffer.popleft()
+        row = self._read() if self._live else None
+        if row is None:
+            raise StopIteration
+        return row
+
+    def _read(self) -> Row | None:
+        document = next(self._documents)  # an early end raises UnreadableFile, never StopIteration
+        if isinstance(document, list):
+            return int(document[0]), [str(cell) for cell in document[1]]
+        self._pending.append(document)
+        self._live = False
+        return None
+
+    def drain(self) -> None:
+        while self._live:
+            row = self._read()
+            if row is not None:
+                self._buffer.append(row)
+
+
+def workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[tuple[str, Iterator[Row]]]:
+    """Each worksheet that has cells, as (label, its non-blank rows); raises UnreadableFile."""
     reader = _ChildReader(fileobj, extension)
     try:
         documents = reader.documents()
         labels: list[str] = []
-        pending: list[object] = []  # a document read past the end of the previous sheet's rows
-
-        def rows() -> Iterator[Row]:
-            for document in documents:
-                if isinstance(document, list):
-                    yield int(document[0]), [str(cell) for cell in document[1]]
-                else:
-                    pending.append(document)
-                    return
-
+        pending: list[object] = []
+        rows: _SheetRows | None = None
         while True:
+            if rows is not None:
+                rows.drain()
             document = pending.pop() if pending else next(documents)
             if not isinstance(document, dict):
-                continue  # rows of a sheet the caller did not finish reading
+                raise UnreadableFile(f"This file is not a valid {_kind(extension)}: a row came before its worksheet.")
             if "error" in document:
                 raise UnreadableFile(str(document["error"]))
             if "end" in document:
@@ -161,6 +192,7 @@ def workbook_sheets(fileobj: BinaryIO, extension: str) -> Iterator[tuple[str, It
                 labels = [str(label) for label in document["sheets"]]
             elif "sheet" in document:
                 reader.sheet = labels[int(document["sheet"])]
-                yield reader.sheet, rows()
+                rows = _SheetRows(documents, pending)
+                yield reader.sheet, rows
     finally:
         reader.close()

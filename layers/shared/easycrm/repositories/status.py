@@ -1,7 +1,9 @@
 """ProcessingStatus table: one item per upload, changed only by conditional writes.
 
-Exactly-once accounting: each batch adds its index to the `doneBatches` number set in the same
-conditional UpdateItem that adds its counts, so a redelivered batch is refused by DynamoDB itself.
+Exactly-once accounting lives in the batch ledger (batch_ledger.py); the upload item mirrors it batch by
+batch for progress and live counts, and every write that closes an upload is conditional on the state
+it was computed from, so exactly one closer wins. While an upload is not final its item carries
+`openKey`, which puts it in the sparse `open-uploads` index that the sweeper reads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from easycrm.repositories._items import plain
 from easycrm.status import COUNTERS, FINAL_STATES, BatchOutcome, UploadState
 
 OWNER_INDEX = "owner-createdAt-index"
+OPEN_INDEX = "open-uploads"
+OPEN_KEY = "open"
 _ZERO_SHEET = {"rows": 0, **dict.fromkeys(COUNTERS, 0)}
 
 
@@ -50,6 +54,7 @@ class StatusRepository:
             "completedBatches": 0,
             "rows": 0,
             "worksheets": {},
+            "openKey": OPEN_KEY,
             **dict.fromkeys(COUNTERS, 0),
         }
         self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(uploadId)")
@@ -60,7 +65,7 @@ class StatusRepository:
         return _public(item) if item else None
 
     def get_processing_state(self, upload_id: str) -> dict | None:
-        """What a batch needs to know, read without the upload's (large) set of finished batches."""
+        """What a batch needs to know, read without the rest of the record (worksheets, errors)."""
         item = self._table.get_item(
             Key={"uploadId": upload_id},
             ProjectionExpression="uploadId, #status, cancelRequested, llmError",
@@ -97,100 +102,103 @@ class StatusRepository:
             },
         )
 
-    def fail(self, upload_id: str, message: str) -> dict | None:
-        """The whole file is unusable: end the upload with a message a user understands."""
+    def start_processing(
+        self, upload_id: str, *, total_batches: int, rows: int, sheet_rows: dict[str, int], warnings: list[str]
+    ) -> dict | None:
+        """The file was read whole: record what will be queued, before the first batch is sent.
+
+        None when the upload was closed (cancelled or forced) while its file was being read.
+        """
+        sets = ["#status = :processing", "totalBatches = :total", "#rows = :rows", "worksheets = :sheets"]
+        values: dict = {
+            ":processing": UploadState.PROCESSING.value,
+            ":uploaded": UploadState.UPLOADED.value,
+            ":total": total_batches,
+            ":rows": rows,
+            ":sheets": {sheet: {**_ZERO_SHEET, "rows": count} for sheet, count in sheet_rows.items()},
+            ":now": utc_now_iso(),
+        }
+        if warnings:
+            sets.append("warnings = :warnings")
+            values[":warnings"] = warnings
         return self._update(
             upload_id,
-            UpdateExpression="SET #status = :failed, #error = :message, updatedAt = :now, finishedAt = :now",
-            ConditionExpression="attribute_exists(uploadId) AND NOT (#status IN (:s0, :s1, :s2, :s3))",
-            ExpressionAttributeNames={"#status": "status", "#error": "error"},
-            ExpressionAttributeValues={
-                ":failed": UploadState.FAILED.value,
-                ":message": message,
-                ":now": utc_now_iso(),
-                **_final_state_values(),
-            },
+            UpdateExpression=f"SET {', '.join(sets)}, updatedAt = :now",
+            ConditionExpression="#status = :uploaded AND attribute_not_exists(totalBatches)",
+            ExpressionAttributeNames={"#status": "status", "#rows": "rows"},
+            ExpressionAttributeValues=values,
         )
 
-    def open_sheet(self, upload_id: str, worksheet: str) -> None:
-        self._table.update_item(
-            Key={"uploadId": upload_id},
-            UpdateExpression="SET worksheets.#ws = if_not_exists(worksheets.#ws, :zero), updatedAt = :now",
-            ExpressionAttributeNames={"#ws": worksheet},
-            ExpressionAttributeValues={":zero": dict(_ZERO_SHEET), ":now": utc_now_iso()},
-        )
-
-    def set_totals(
+    def stop_sending(
         self,
         upload_id: str,
         *,
-        total_batches: int,
-        rows: int,
-        sheet_rows: dict[str, int],
+        planned_batches: int,
+        sent_batches: int,
         unsent_rows: int,
         unsent_sheet_rows: dict[str, int],
     ) -> dict | None:
-        """Record what the splitter queued; only the first complete split may do so."""
-        sets = ["totalBatches = :total", "#rows = :rows", "updatedAt = :now"]
-        adds = ["cancelled :unsent"]
-        names = {"#rows": "rows"}
-        values = {":total": total_batches, ":rows": rows, ":unsent": unsent_rows, ":now": utc_now_iso()}
-        for position, (sheet, count) in enumerate(sheet_rows.items()):
+        """A cancel stopped the splitter: the batches never sent are counted as cancelled, once.
+
+        `unsentRows` keeps them apart from the batches' own counts, which the ledger holds.
+        """
+        sets = ["totalBatches = :sent", "unsentRows = :unsent", "updatedAt = :now"]
+        names = {"#status": "status"}
+        values: dict = {
+            ":planned": planned_batches,
+            ":sent": sent_batches,
+            ":unsent": unsent_rows,
+            ":processing": UploadState.PROCESSING.value,
+            ":now": utc_now_iso(),
+        }
+        for position, (sheet, count) in enumerate(unsent_sheet_rows.items()):
             names[f"#ws{position}"] = sheet
-            values[f":wsrows{position}"] = count
-            sets.append(f"worksheets.#ws{position}.#rows = :wsrows{position}")
-            unsent = unsent_sheet_rows.get(sheet, 0)
-            if unsent:
-                values[f":wsunsent{position}"] = unsent
-                sets.append(
-                    f"worksheets.#ws{position}.cancelled = worksheets.#ws{position}.cancelled + :wsunsent{position}"
-                )
+            values[f":wsunsent{position}"] = count
+            path = f"worksheets.#ws{position}"
+            sets.append(f"{path}.cancelled = {path}.cancelled + :wsunsent{position}")
+            sets.append(f"{path}.unsentRows = :wsunsent{position}")
         return self._update(
             upload_id,
-            UpdateExpression=f"SET {', '.join(sets)} ADD {', '.join(adds)}",
-            ConditionExpression="attribute_exists(uploadId) AND attribute_not_exists(totalBatches)",
+            UpdateExpression=f"SET {', '.join(sets)} ADD cancelled :unsent",
+            ConditionExpression="#status = :processing AND totalBatches = :planned",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
 
-    def account_batch(self, upload_id: str, batch_index: int, outcome: BatchOutcome) -> dict | None:
-        """Add one batch's counts exactly once; None when this batch was already counted."""
-        names: dict[str, str] = {}
-        values: dict = {":batch": {batch_index}, ":index": batch_index, ":one": 1, ":now": utc_now_iso()}
-        adds = ["doneBatches :batch", "completedBatches :one"]
+    def add_batch_counts(self, upload_id: str, outcome: BatchOutcome) -> dict | None:
+        """Mirror a batch the ledger just counted onto the upload; None once the upload is closed."""
+        names = {"#status": "status"}
+        values: dict = {":one": 1, ":processing": UploadState.PROCESSING.value, ":now": utc_now_iso()}
+        adds = ["completedBatches :one"]
         sets = ["updatedAt = :now"]
+        if outcome.worksheet is not None:
+            names["#ws"] = outcome.worksheet
         for counter, count in outcome.counts().items():
+            if not count:
+                continue
             values[f":{counter}"] = count
             adds.append(f"{counter} :{counter}")
             if outcome.worksheet is not None:
                 sets.append(f"worksheets.#ws.{counter} = worksheets.#ws.{counter} + :{counter}")
-        if outcome.worksheet is not None:
-            names["#ws"] = outcome.worksheet
-        kwargs = {"ExpressionAttributeNames": names} if names else {}
         return self._update(
             upload_id,
             UpdateExpression=f"SET {', '.join(sets)} ADD {', '.join(adds)}",
-            ConditionExpression="attribute_exists(uploadId) AND NOT contains(doneBatches, :index)",
+            ConditionExpression="#status = :processing",
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-            **kwargs,
         )
 
     def finalize(self, upload_id: str, state: UploadState, rejects_key: str | None) -> dict | None:
         """Close a fully accounted upload; the condition lets exactly one finisher win."""
         sets = ["#status = :final", "updatedAt = :now", "finishedAt = :now"]
-        values = {
-            ":final": state.value,
-            ":processing": UploadState.PROCESSING.value,
-            ":uploaded": UploadState.UPLOADED.value,
-            ":now": utc_now_iso(),
-        }
+        values = {":final": state.value, ":processing": UploadState.PROCESSING.value, ":now": utc_now_iso()}
         if rejects_key:
             sets.append("rejectsKey = :rejects")
             values[":rejects"] = rejects_key
         return self._update(
             upload_id,
-            UpdateExpression=f"SET {', '.join(sets)}",
-            ConditionExpression="#status IN (:processing, :uploaded) AND completedBatches = totalBatches",
+            UpdateExpression=f"SET {', '.join(sets)} REMOVE openKey",
+            ConditionExpression="#status = :processing AND completedBatches = totalBatches",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=values,
         )
@@ -204,17 +212,18 @@ class StatusRepository:
             ExpressionAttributeValues={":yes": True, ":now": utc_now_iso(), **_final_state_values()},
         )
 
-    def close_before_arrival(
+    def close_unsplit(
         self, upload_id: str, state: UploadState, *, error: str | None = None, forced_by: str | None = None
     ) -> dict | None:
-        """End an upload whose file never arrived: nothing was read, so there is nothing to count.
+        """End an upload before any batch was queued (file missing, unreadable, or still being read).
 
-        The condition loses to the splitter: once it has taken the file (`uploaded`), the upload ends the
-        ordinary way. A file arriving later finds the upload final and is ignored.
+        Nothing was queued, so there is nothing to count: rows stay 0. The condition races the
+        splitter's start_processing: exactly one of them applies, and a splitter that loses stops
+        without queueing anything; a file arriving later finds the upload final and is ignored.
         """
         sets = ["#status = :final", "updatedAt = :now", "finishedAt = :now"]
         names = {"#status": "status"}
-        values = {":final": state.value, ":uploading": UploadState.UPLOADING.value, ":now": utc_now_iso()}
+        values = {":final": state.value, ":now": utc_now_iso(), **_final_state_values()}
         if error:
             sets.append("#error = :message")
             names["#error"] = "error"
@@ -224,8 +233,11 @@ class StatusRepository:
             values[":by"] = forced_by
         return self._update(
             upload_id,
-            UpdateExpression=f"SET {', '.join(sets)}",
-            ConditionExpression="#status = :uploading AND attribute_not_exists(totalBatches)",
+            UpdateExpression=f"SET {', '.join(sets)} REMOVE openKey",
+            ConditionExpression=(
+                "attribute_exists(uploadId) AND attribute_not_exists(totalBatches) "
+                "AND NOT (#status IN (:s0, :s1, :s2, :s3))"
+            ),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
@@ -235,56 +247,59 @@ class StatusRepository:
         seen: dict,
         *,
         state: UploadState,
-        counter: str,
-        missing: int,
-        sheet_missing: dict[str, int],
+        counts: dict[str, int],
+        sheet_counts: dict[str, dict[str, int]],
         rejects_key: str | None,
         forced_by: str,
+        error: str,
     ) -> dict | None:
-        """Close a split upload whose batches stopped coming, as `seen`; None when it changed since.
+        """Close a split upload whose batches stopped coming, with `counts` (the ledger's, plus the rows
+        never processed); None when the upload changed since `seen` was read.
 
-        Every batch index goes into `doneBatches` in the same write, so a batch delivered late is refused
-        by account_batch's own condition and the forced counts stay exact. The condition on
-        completedBatches and cancelRequested makes the write apply only to the counts it was computed from.
+        The condition on status and completedBatches makes the write apply only to the state the counts
+        were computed from; a batch counted later is refused by the mirror's own condition.
         """
-        total = int(seen["totalBatches"])
-        sets = ["#status = :final", "completedBatches = :total", "updatedAt = :now", "finishedAt = :now"]
-        sets += ["forcedBy = :by", "forcedAt = :now"]
-        adds = [f"{counter} :missing"]
-        names = {"#status": "status"}
-        values = {
+        sets = ["#status = :final", "updatedAt = :now", "finishedAt = :now", "forcedBy = :by", "forcedAt = :now"]
+        sets += ["completedBatches = totalBatches", "#error = :error"]
+        names = {"#status": "status", "#error": "error"}
+        values: dict = {
             ":final": state.value,
             ":seen": seen["status"],
             ":completed": seen.get("completedBatches", 0),
-            ":total": total,
-            ":missing": missing,
             ":by": forced_by,
+            ":error": error,
             ":now": utc_now_iso(),
         }
-        if total:
-            adds.append("doneBatches :all")
-            values[":all"] = set(range(total))
+        for counter, count in counts.items():
+            sets.append(f"{counter} = :{counter}")
+            values[f":{counter}"] = count
+        if sheet_counts:
+            sets.append("worksheets = :sheets")
+            values[":sheets"] = sheet_counts
         if rejects_key:
             sets.append("rejectsKey = :rejects")
             values[":rejects"] = rejects_key
-        for position, (sheet, count) in enumerate(sheet_missing.items()):
-            names[f"#ws{position}"] = sheet
-            values[f":wsmissing{position}"] = count
-            path = f"worksheets.#ws{position}.{counter}"
-            sets.append(f"{path} = {path} + :wsmissing{position}")
-        cancel_guard = "attribute_not_exists(cancelRequested)"
-        if seen.get("cancelRequested"):
-            cancel_guard = "cancelRequested = :yes"
-            values[":yes"] = True
         return self._update(
             seen["uploadId"],
-            UpdateExpression=f"SET {', '.join(sets)} ADD {', '.join(adds)}",
-            ConditionExpression=(
-                f"#status = :seen AND totalBatches = :total AND completedBatches = :completed AND {cancel_guard}"
-            ),
+            UpdateExpression=f"SET {', '.join(sets)} REMOVE openKey",
+            ConditionExpression="#status = :seen AND completedBatches = :completed",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
+
+    def open_uploads(self, updated_before: str) -> list[dict]:
+        """Every upload that is not final and has not changed since `updated_before` (the sweeper's work)."""
+        kwargs: dict = {
+            "IndexName": OPEN_INDEX,
+            "KeyConditionExpression": Key("openKey").eq(OPEN_KEY) & Key("updatedAt").lt(updated_before),
+        }
+        uploads: list[dict] = []
+        while True:
+            response = self._table.query(**kwargs)
+            uploads.extend(_public(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return uploads
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def record_llm_error(self, upload_id: str, message: str) -> None:
         """Remember why the LLM stopped for this upload (first reason wins)."""
@@ -325,6 +340,5 @@ def _final_state_values() -> dict[str, str]:
 
 
 def _public(item: dict) -> dict:
-    """The record as the rest of the code sees it: plain numbers, no bookkeeping sets."""
-    record = plain({key: value for key, value in item.items() if key != "doneBatches"})
-    return record
+    """The record as the rest of the code sees it: plain numbers, no index bookkeeping."""
+    return plain({key: value for key, value in item.items() if key != "openKey"})
