@@ -157,15 +157,34 @@ def test_cancel_before_the_file_arrives_ends_at_once_and_the_late_file_is_ignore
     assert status_of(pipeline.stack, upload_id)["status"] == "cancelled"
 
 
-def test_cancel_while_the_file_is_being_split_is_honoured_by_the_splitter(pipeline, wiring):
+def test_cancel_while_the_file_is_being_read_ends_the_upload_at_once(pipeline, wiring):
     upload_id = pipeline.upload("splitting.csv", csv_bytes(emails(5)))
     wiring.statuses().mark_uploaded(upload_id, 100)  # the splitter has taken the file, no batch queued yet
     code, body = call(pipeline.stack, "POST", CANCEL, upload_id)
-    assert (code, body["status"]) == (202, "uploaded")
-    pipeline.split(upload_id, "splitting.csv")
+    assert (code, body["status"], body["rows"], body["progress"]) == (202, "cancelled", 0, 100)
+    assert "nothing was imported" in body["error"]
+    assert list(pipeline.split(upload_id, "splitting.csv")["outcomes"].values()) == ["duplicate"]
+    assert pipeline.receive() == []
+
+
+def test_a_splitter_that_loses_the_race_with_a_cancel_queues_nothing(pipeline, wiring, monkeypatch):
+    """The cancel lands after the splitter started reading and before it recorded the totals."""
+    from easycrm.splitting import UploadSplitter
+
+    upload_id = pipeline.upload("racing.csv", csv_bytes(emails(25)))
+    read_file = UploadSplitter._spool_batches
+
+    def read_then_cancel(splitter, *args):
+        plan = read_file(splitter, *args)
+        assert call(pipeline.stack, "POST", CANCEL, upload_id)[0] == 202
+        return plan
+
+    monkeypatch.setattr(UploadSplitter, "_spool_batches", read_then_cancel)
+    assert list(pipeline.split(upload_id, "racing.csv")["outcomes"].values()) == ["closed_while_reading"]
     assert pipeline.receive() == []
     status = status_of(pipeline.stack, upload_id)
-    assert (status["status"], status["rows"], status["cancelled"]) == ("cancelled", 5, 5)
+    assert (status["status"], status["rows"]) == ("cancelled", 0)
+    assert_accounted(status)
 
 
 # POST /status/{uploadId}/force-complete ---------------------------------------------------------
@@ -217,12 +236,14 @@ def test_admin_force_complete_closes_an_upload_whose_file_never_arrived(pipeline
     assert "never arrived" in body["error"]
 
 
-def test_admin_cannot_force_complete_a_file_still_being_split(pipeline, wiring):
+def test_admin_force_completes_a_file_still_being_read_and_the_splitter_queues_nothing(pipeline, wiring):
     upload_id = pipeline.upload("reading.csv", csv_bytes(emails(2)))
     wiring.statuses().mark_uploaded(upload_id, 100)
     code, body = call(pipeline.stack, "POST", FORCE, upload_id, claims=ADMIN)
-    assert (code, body["error"]["code"]) == (409, "CONFLICT")
-    assert "still being read" in body["error"]["message"]
+    assert (code, body["status"], body["rows"], body["forcedBy"]) == (200, "failed", 0, ADMIN["sub"])
+    assert "while its file was being read" in body["error"]
+    assert list(pipeline.split(upload_id, "reading.csv")["outcomes"].values()) == ["duplicate"]
+    assert pipeline.receive() == []
 
 
 # GET /uploads -----------------------------------------------------------------------------------

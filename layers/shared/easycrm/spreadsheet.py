@@ -7,7 +7,7 @@ bounded child process (workbook_reader), one worksheet at a time; rows stream ba
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO
@@ -35,14 +35,14 @@ class Sheet:
     rows: Iterator[Row]  # only the non-blank rows after the header
 
 
-def open_sheets(fileobj: BinaryIO, file_name: str) -> Iterator[Sheet]:
+def open_sheets(fileobj: BinaryIO, file_name: str, *, warn: Callable[[str], None] | None = None) -> Iterator[Sheet]:
     """Every worksheet of the file that holds data rows, in order; raises UnreadableFile with a user message."""
     extension = PurePath(file_name).suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
         kind = f"'{extension}' files are" if extension else "A file without an extension is"
         raise UnreadableFile(f"{kind} not supported. Upload one of: {', '.join(SUPPORTED_EXTENSIONS)}.")
     if extension in _TEXT_EXTENSIONS:
-        sheet = _sheet_from_rows(None, csv_rows(fileobj, tab_first=extension == ".tsv"))
+        sheet = _sheet_from_rows(None, csv_rows(fileobj, tab_first=extension == ".tsv", warn=warn))
         if sheet:
             yield sheet
     else:

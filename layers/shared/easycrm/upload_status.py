@@ -35,7 +35,11 @@ PUBLIC_FIELDS: tuple[str, ...] = (
 )
 REJECTS_DOWNLOAD_NAME = "rejected-rows.csv"
 CLOSE_ATTEMPTS = 3
-FORCED_MESSAGE = "An administrator force-completed this upload."
+FORCED_MESSAGES = {
+    UploadState.UPLOADING: "An administrator closed this upload: its file never arrived.",
+    UploadState.UPLOADED: "An administrator closed this upload while its file was being read; nothing was imported.",
+    UploadState.PROCESSING: "An administrator force-completed this upload.",
+}
 CANCELLED_BEFORE_READING = "Cancelled before the file was read: nothing was imported."
 
 
@@ -92,7 +96,8 @@ class UploadStatusService:
         for _ in range(CLOSE_ATTEMPTS):
             if is_final(record["status"]):
                 raise _already_finished()
-            closed = self.tracker.close(record, closed_by=caller.sub, why=FORCED_MESSAGE)
+            why = FORCED_MESSAGES.get(record["status"], FORCED_MESSAGES[UploadState.PROCESSING])
+            closed = self.tracker.close(record, closed_by=caller.sub, why=why)
             if closed is not None:
                 return self._view(closed)
             record = self.statuses.get(upload_id)  # a batch or a cancel got in first: plan again
