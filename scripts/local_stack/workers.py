@@ -19,8 +19,6 @@ log = logging.getLogger("easycrm.local")
 
 S3_EVENT_VISIBILITY_SECONDS = 2
 LOCAL_CONCURRENCY = int(os.environ.get("EASYCRM_LOCAL_CONCURRENCY", "2"))
-# Scheduled functions run at the template's rate, or every EASYCRM_SCHEDULE_SECONDS locally (tests).
-SCHEDULE_SECONDS_OVERRIDE = os.environ.get("EASYCRM_SCHEDULE_SECONDS")
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -176,13 +174,15 @@ class S3NotificationDelivery(_Poller):
 
 
 class ScheduledInvocation(threading.Thread):
-    """An EventBridge schedule: invokes the function with a scheduled event at the template's rate."""
+    """An EventBridge schedule: invokes the function with a scheduled event at the template's rate, or
+    every EASYCRM_SCHEDULE_SECONDS when that is set (the tests)."""
 
     def __init__(self, stack, function, properties: dict):
         super().__init__(name=f"{function.spec.logical_id}-schedule", daemon=True)
         self.stack = stack
         self.function = function
-        self.period = float(SCHEDULE_SECONDS_OVERRIDE or _rate_seconds(stack.template.resolve(properties["Schedule"])))
+        override = os.environ.get("EASYCRM_SCHEDULE_SECONDS")
+        self.period = float(override or _rate_seconds(stack.template.resolve(properties["Schedule"])))
 
     def run(self) -> None:
         while not self.stack.stop_event.wait(self.period):

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from easycrm.files import upload_id_from_key
-from easycrm.observability import logger
+from easycrm.observability import logger, metrics
 from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings
 from easycrm.status import UploadState, is_final
@@ -107,6 +109,7 @@ class UploadSweeper:
             if result is not None:  # else it changed meanwhile: it is alive, or the next sweep sees it
                 logger.warning("Stalled upload closed", extra={"uploadId": record["uploadId"], "why": why})
                 closed[record["uploadId"]] = result["status"]
+        metrics.add_metric(name="StalledUploadsClosed", unit=MetricUnit.Count, value=len(closed))
         return closed
 
     def split_failed(self, destination_record: dict) -> dict[str, str]:
@@ -128,4 +131,5 @@ class UploadSweeper:
             if result is not None:
                 logger.warning("Upload closed after the splitter failed", extra={"uploadId": upload_id})
                 closed[upload_id] = result["status"]
+        metrics.add_metric(name="FailedSplitsClosed", unit=MetricUnit.Count, value=len(closed))
         return closed
