@@ -359,7 +359,9 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     // Errors in words.
     const problems = [row.error, view?.error, row.cancelError, row.pollError].filter(Boolean);
     showText(el.error, [...new Set(problems)].join(' '));
-    showText(el.warning, view?.llmError ? `AI clean-up: ${view.llmError} The standard rules were used instead.` : '');
+    const warnings = [...(Array.isArray(view?.warnings) ? view.warnings : [])];
+    if (view?.llmError) warnings.push(`AI clean-up: ${view.llmError} The standard rules were used instead.`);
+    showText(el.warning, warnings.join(' '));
   }
 
   function countColour(key, value) {

@@ -6,9 +6,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from easycrm.columns import HEADER_CHARS
+
 MESSAGE_VERSION = 1
 MAX_CELL_CHARS = 10_000  # Excel allows 32,767; longer cells are cut before they travel
-MAX_HEADER_CHARS = 200
+MAX_HEADER_CHARS = HEADER_CHARS
 MAX_ROW_BYTES = 64_000  # JSON-encoded
 MAX_BATCH_ROW_BYTES = 160_000  # rows of one message, leaving room for headers and mapping under 250 KB
 OVERSIZED_ROW_REASON = "Row is larger than 64 KB and was not processed"

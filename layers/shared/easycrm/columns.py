@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 ColumnMapping = dict[str, list[int]]
 
@@ -161,6 +162,7 @@ _DISQUALIFIERS = frozenset(
 )
 
 _EXACT, _QUALIFIED, _WEAK = 3, 2, 1
+HEADER_CHARS = 200
 
 
 def normalize_header(text: str) -> str:
@@ -183,17 +185,33 @@ def _match_level(header: str, synonym: str) -> int:
     return 0
 
 
+# Every (field, synonym) in preference order, and two indexes into it: a synonym can only match a header
+# that holds its first word, or that equals it once spaces are dropped ("e mail", "firstname"). Looking
+# candidates up instead of trying all of them keeps a 50,000-column header row fast.
+_SYNONYM_ORDER = [(field, synonym) for field, synonyms in _SYNONYMS.items() for synonym in synonyms]
+_BY_FIRST_WORD: dict[str, list[int]] = {}
+_BY_COMPACT: dict[str, list[int]] = {}
+for _position, (_field, _synonym) in enumerate(_SYNONYM_ORDER):
+    _BY_FIRST_WORD.setdefault(_synonym.split()[0], []).append(_position)
+    _BY_COMPACT.setdefault(_synonym.replace(" ", ""), []).append(_position)
+
+
+@lru_cache(maxsize=4096)
 def _best_field(header: str) -> tuple[str, int] | None:
     """The field a header most plausibly holds, with its match level; None when nothing fits."""
-    if not header or _DISQUALIFIERS.intersection(header.split()):
+    words = header.split()
+    if not header or _DISQUALIFIERS.intersection(words):
         return None
+    candidates = set(_BY_COMPACT.get(header.replace(" ", ""), ()))
+    for word in set(words):
+        candidates.update(_BY_FIRST_WORD.get(word, ()))
     best_field, best_rank = None, (0, 0)
-    for field, synonyms in _SYNONYMS.items():
-        for synonym in synonyms:
-            # Longer synonyms are more specific: "company name" beats "name" for "Company Name".
-            rank = (_match_level(header, synonym), len(synonym.split()))
-            if rank[0] and rank > best_rank:
-                best_field, best_rank = field, rank
+    for position in sorted(candidates):  # preference order, so the first of equals still wins
+        field, synonym = _SYNONYM_ORDER[position]
+        # Longer synonyms are more specific: "company name" beats "name" for "Company Name".
+        rank = (_match_level(header, synonym), len(synonym.split()))
+        if rank[0] and rank > best_rank:
+            best_field, best_rank = field, rank
     return (best_field, best_rank[0]) if best_field else None
 
 
@@ -205,7 +223,7 @@ def map_headers(headers: list[str]) -> ColumnMapping:
     """
     candidates: dict[str, list[tuple[int, int]]] = {}  # field -> (level, column index)
     for index, header in enumerate(headers):
-        match = _best_field(normalize_header(header or ""))
+        match = _best_field(normalize_header((header or "")[:HEADER_CHARS]))
         if match:
             field, level = match
             candidates.setdefault(field, []).append((level, index))
@@ -224,7 +242,8 @@ def find_header_row(rows: list[list[str]]) -> int | None:
     """
     best_index, best_score = None, (0, 0)
     for index, row in enumerate(rows):
-        matches = [match for cell in row if (match := _best_field(normalize_header(cell or "")))]
+        # Only a cell's head can be a header (headers travel cut to 200 characters): a 5 MB cell costs nothing.
+        matches = [match for cell in row if (match := _best_field(normalize_header((cell or "")[:HEADER_CHARS])))]
         score = (
             len({field for field, level in matches if level >= _QUALIFIED}),
             len({field for field, _ in matches}),

@@ -8,7 +8,7 @@ parent only sees a stream end early and tells the user the file cannot be read.
 
 Protocol: the file's bytes arrive on stdin; one JSON document per line goes to stdout:
   {"sheets": [labels…]}         every worksheet's label, in workbook order (see sheet_labels)
-  {"sheet": index}               the rows that follow belong to that worksheet
+  {"sheet": index}               the rows that follow (if any) belong to that worksheet
   [row number, [cells…]]         one row as the user sees it (1-based sheet row number)
   {"error": message}             the file cannot be read; message is for the user
   {"end": true}                  everything was read
@@ -185,13 +185,13 @@ def read_workbook(data: bytes, extension: str, out: BinaryIO) -> None:
             raise _Refused(_too_many_sheets(len(labels), extension))
         send({"sheets": labels})
         for index, label in enumerate(labels):
+            send({"sheet": index})  # before loading it, so that a crash while loading names the worksheet
             try:
                 worksheet = workbook.get_sheet_by_index(index)
             except python_calamine.CalamineError:
                 raise _Refused(f"This file is not a valid {kind}: worksheet '{label}' is damaged.") from None
             if worksheet.start is None:  # no cells at all (iter_rows would fail on it)
                 continue
-            send({"sheet": index})
             # iter_rows starts at the sheet's first row even when the data starts lower, so enumerate
             # gives the row numbers the user sees.
             for number, values in enumerate(worksheet.iter_rows(), start=1):

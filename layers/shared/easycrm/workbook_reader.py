@@ -34,7 +34,7 @@ Row = tuple[int, list[str]]
 CHILD_ADDRESS_SPACE_BYTES = 1280 * 1024 * 1024
 CHILD_CPU_SECONDS = 600
 CHILD_WALL_SECONDS = 660  # the splitter's timeout is 900 s; leave time to report the failure
-_STDERR_TAIL_BYTES = 2000
+_STDERR_TAIL_BYTES = 64 * 1024
 
 
 def _kind(extension: str) -> str:
@@ -49,7 +49,8 @@ def _limit_child() -> None:  # runs in the child between fork and exec
 
 def _child_environment() -> dict[str, str]:
     """The child imports easycrm and python_calamine from wherever this process found them."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+    # RUST_BACKTRACE=0: a panic's backtrace would bury the one line that says what went wrong.
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path), "RUST_BACKTRACE": "0"}
 
 
 class _ChildReader:
@@ -112,7 +113,8 @@ class _ChildReader:
                 f"This {kind} took more than {CHILD_WALL_SECONDS // 60} minutes to read. "
                 "Split it into smaller files or save it as CSV."
             )
-        if "memory allocation" in diagnostics or "MemoryError" in diagnostics or code == -signal.SIGKILL:
+        out_of_memory = "memory allocation" in diagnostics or "MemoryError" in diagnostics
+        if out_of_memory or code == -signal.SIGKILL:
             return UnreadableFile(
                 f"This {kind} needs more memory to open than Easy CRM allows for one file: it may hold cells "
                 "far apart or be a compressed bomb. Save it again without unused cells, or as CSV."
