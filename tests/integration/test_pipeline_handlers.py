@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from tests.integration.conftest import OWNER, unique_email
+from tests.support import hostile_files
 
 COUNTERS = ("created", "updated", "rejected", "failed", "cancelled")
 
@@ -145,6 +146,50 @@ def test_object_over_the_size_limit_fails_even_though_s3_accepted_it(pipeline, w
     record = wiring.statuses().get(upload_id)
     assert record["status"] == "failed"
     assert "1 MB" in record["error"]
+
+
+def test_a_damaged_second_worksheet_fails_the_file_whole_and_names_the_worksheet(pipeline, wiring, tmp_path):
+    """All or nothing: the first worksheet read fine, but nothing is queued and nothing is counted."""
+    path = hostile_files.damaged_second_sheet_xlsx(tmp_path / "two sheets.xlsx")
+    upload_id = pipeline.upload(path.name, path.read_bytes())
+    assert list(pipeline.split(upload_id, path.name)["outcomes"].values()) == ["unreadable"]
+    record = wiring.statuses().get(upload_id)
+    assert (record["status"], record["rows"], record["created"], record["cancelled"]) == ("failed", 0, 0, 0)
+    assert "worksheet 'Cut Short' is damaged" in record["error"]
+    assert_accounted(record)
+    assert pipeline.receive() == []
+
+
+def test_sheets_with_the_same_name_or_no_name_are_each_read_and_counted(pipeline, wiring, tmp_path):
+    for maker, labels in (
+        (hostile_files.duplicate_sheet_names_xlsx, {"Leads", "Leads (2)"}),
+        (hostile_files.empty_sheet_name_xlsx, {"Sheet 1"}),
+    ):
+        path = maker(tmp_path / f"{maker.__name__}.xlsx")
+        upload_id = pipeline.run(path.name, path.read_bytes())
+        record = wiring.statuses().get(upload_id)
+        assert record["status"] in ("completed", "completed_with_errors"), record
+        assert set(record["worksheets"]) == labels
+        assert record["rows"] == sum(sheet["rows"] for sheet in record["worksheets"].values()) > 0
+        assert_accounted(record)
+        for sheet in record["worksheets"].values():
+            assert_accounted(sheet)
+
+
+def test_the_rejected_rows_report_neutralizes_formulas_like_the_export(pipeline, wiring, stack, tmp_path):
+    """A sheet named =HYPERLINK(...) and a formula header, on a rejected row: both land quoted."""
+    rows = [['=HYPERLINK("http://evil.example","x")', "Email"], ["Click", "not-an-email"], ["Ok", unique_email()]]
+    path = hostile_files.raw_xlsx(
+        tmp_path / "formulas.xlsx", [(hostile_files.FORMULA_SHEET_NAME, hostile_files.sheet_xml(rows))]
+    )
+    upload_id = pipeline.run(path.name, path.read_bytes())
+    record = wiring.statuses().get(upload_id)
+    assert record["rejected"] > 0
+    body = stack.client("s3").get_object(Bucket=pipeline.bucket, Key=record["rejectsKey"])["Body"].read()
+    cells = [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
+    assert f"'{hostile_files.FORMULA_SHEET_NAME}" in cells  # the worksheet
+    assert any(cell.startswith('\'=HYPERLINK("http://evil.example"') for cell in cells)  # the values
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
 
 
 # deepseek-caller --------------------------------------------------------------------------------

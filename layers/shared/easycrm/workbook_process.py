@@ -26,6 +26,7 @@ import re
 import sys
 import zipfile
 from typing import BinaryIO
+from xml.sax.saxutils import escape
 
 MAX_WORKSHEETS = 500
 MAX_SHEET_CELLS = 10_000_000  # ~1 GB in calamine's dense range; a 25 MB upload never holds more real cells
@@ -139,6 +140,32 @@ def sheet_labels(names: list[str]) -> list[str]:
     return labels
 
 
+_SHEET_NAME_TAGS = {  # the archive part naming the worksheets, and the tag that names one, in order
+    ".xlsx": ("xl/workbook.xml", re.compile(rb"(<(?:\w+:)?sheet\b[^>]*?\bname=\")([^\"]*)(\")")),
+    ".xlsm": ("xl/workbook.xml", re.compile(rb"(<(?:\w+:)?sheet\b[^>]*?\bname=\")([^\"]*)(\")")),
+    ".ods": ("content.xml", re.compile(rb"(<table:table\b[^>]*?\btable:name=\")([^\"]*)(\")")),
+}
+
+
+def _renamed(data: bytes, extension: str, labels: list[str]) -> bytes:
+    """The workbook with its worksheets renamed to their labels, so that two "Leads" are two sheets."""
+    if extension not in _SHEET_NAME_TAGS:
+        raise _Refused(
+            f"This {_kind(extension)} has two worksheets with the same name. Rename one and upload it again."
+        )
+    part, tag = _SHEET_NAME_TAGS[extension]
+    names = iter(labels)
+    with zipfile.ZipFile(io.BytesIO(data)) as original:
+        renamed = io.BytesIO()
+        with zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as copy:
+            for member in original.infolist():
+                content = original.read(member)
+                if member.filename == part:
+                    content = tag.sub(lambda match: match[1] + escape(next(names)).encode() + match[3], content)
+                copy.writestr(member, content)
+    return renamed.getvalue()
+
+
 def cell_text(value: object) -> str:
     """A cell as the user sees it: 4155550100.0 → "4155550100", dates as ISO text, TRUE/FALSE."""
     if isinstance(value, str):
@@ -180,9 +207,12 @@ def read_workbook(data: bytes, extension: str, out: BinaryIO) -> None:
             if _is_encrypted_package(data):
                 raise _Refused(f"This {kind} is password-protected. Remove the password and upload it again.") from None
             raise _Refused(f"This file is not a valid {kind}.") from None
-        labels = sheet_labels(list(workbook.sheet_names))
+        names = list(workbook.sheet_names)
+        labels = sheet_labels(names)
         if len(labels) > MAX_WORKSHEETS:
             raise _Refused(_too_many_sheets(len(labels), extension))
+        if len(set(names)) != len(names):  # calamine finds sheets by name: give each its own first
+            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(_renamed(data, extension, labels)))
         send({"sheets": labels})
         for index, label in enumerate(labels):
             send({"sheet": index})  # before loading it, so that a crash while loading names the worksheet
