@@ -3,13 +3,15 @@
 Measures the sample workbook and a generated messy CSV (50,000 rows by default) through
 `scripts/easycrm import`, plus the splitter's reader alone, whose peak memory shows that a CSV is
 streamed rather than loaded whole; then the read paths (lead list, summary, chatbot) through their
-handlers on a table of `--read-leads` leads (5,000 by default).
+handlers on a table of `--read-leads` leads (5,000 by default), and the peak memory of reading each
+hostile file (`--hostile`), which must stay under the splitter's memory size.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -71,6 +73,64 @@ def measure_reader(path: Path) -> dict:
         "file_mb": round(path.stat().st_size / 2**20, 1),
         "peak_python_heap_mb": round(peak / 2**20, 2),
     }
+
+
+HOSTILE_FILES = (
+    ("sparse_extent_xlsx", ".xlsx"),
+    ("sparse_extent_lying_xlsx", ".xlsx"),
+    ("zip_bomb_xlsx", ".xlsx"),
+    ("many_sheets_xlsx", ".xlsx"),
+    ("many_members_xlsx", ".xlsx"),
+    ("repeated_rows_ods", ".ods"),
+    ("panicking_xls", ".xls"),
+    ("wide_survey_xlsx", ".xlsx"),
+    ("giant_cell_csv", ".csv"),
+    ("fifty_thousand_columns_csv", ".csv"),
+    ("unterminated_quote_csv", ".csv"),
+)
+# Run in a fresh interpreter per file, so each peak is that file's alone: the reading process and its
+# workbook child, as the splitter holds them.
+_HOSTILE_READ = """
+import json, resource, sys, time
+from easycrm.errors import UnreadableFile
+from easycrm.spreadsheet import open_sheets
+started, rows, outcome = time.perf_counter(), 0, "read"
+try:
+    with open(sys.argv[1], "rb") as handle:
+        for sheet in open_sheets(handle, sys.argv[1]):
+            rows += sum(1 for _ in sheet.rows)
+except UnreadableFile as error:
+    outcome = str(error)[:70]
+print(json.dumps({"rows": rows, "seconds": time.perf_counter() - started, "outcome": outcome,
+    "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def measure_hostile_reads(scratch: Path) -> list[dict]:
+    from tests.support import hostile_files
+
+    results = []
+    for maker, extension in HOSTILE_FILES:
+        path = getattr(hostile_files, maker)(scratch / f"{maker}{extension}")
+        completed = subprocess.run(
+            [sys.executable, "-c", _HOSTILE_READ, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "shared")])},
+        )
+        measured = json.loads(completed.stdout.strip().splitlines()[-1])
+        results.append(
+            {
+                "case": f"read hostile {path.name} ({path.stat().st_size:,} bytes): {measured['outcome']}",
+                "rows": measured["rows"],
+                "seconds": round(measured["seconds"], 2),
+                # the two processes' peaks need not coincide, so their sum bounds the splitter's peak
+                "peak_rss_mb": round(measured["self_mb"] + measured["child_mb"], 1),
+            }
+        )
+    return results
 
 
 READER_CLAIMS = {"sub": "bench-reader", "email": "bench@localhost", "cognito:username": "bench-reader"}
@@ -142,8 +202,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=50_000, help="rows in the generated CSV (50000)")
     parser.add_argument("--read-leads", type=int, default=5_000, help="leads for the read-path cases (5000)")
     parser.add_argument("--reads-only", action="store_true", help="only the read-path cases")
+    parser.add_argument("--hostile-only", action="store_true", help="only the hostile-file reads")
     args = parser.parse_args()
     results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        results += measure_hostile_reads(Path(scratch))
+    if args.hostile_only:
+        print_table(results)
+        return 0
     if not args.reads_only:
         with tempfile.TemporaryDirectory() as scratch:
             big = write_csv(Path(scratch) / f"messy-{args.rows}.csv", messy_leads(args.rows, seed=5).rows)
@@ -155,13 +221,17 @@ def main() -> int:
     results += measure_reads(args.read_leads)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+def print_table(results: list[dict]) -> None:
     columns = ["case", "rows", "seconds", "rows_per_second", "peak_rss_mb", "peak_python_heap_mb"]
     widths = {column: max(len(column), *(len(str(row.get(column, ""))) for row in results)) for column in columns}
     print("  ".join(column.ljust(widths[column]) for column in columns))
     for row in results:
         print("  ".join(str(row.get(column, "")).ljust(widths[column]) for column in columns))
-    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
-    return 0
 
 
 if __name__ == "__main__":
