@@ -8,7 +8,7 @@ SAM := $(SAM_VENV)/bin/sam
 # Lambda runs python3.13; `sam build` needs that interpreter on PATH (pyenv provides one here).
 SAM_PYENV ?= 3.11.7:3.13.0
 
-.PHONY: run test unit integration e2e js-test frontend lint format bench validate build sample clean
+.PHONY: run test unit integration e2e fuzz js-test frontend lint format bench validate build sample clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ integration: $(VENV)/.installed
 
 e2e: $(VENV)/.installed frontend
 	$(PY) -m pytest tests/e2e
+
+## A longer schema fuzz of the API than the bounded one `make test` runs, with a new seed each time.
+fuzz: $(VENV)/.installed
+	EASYCRM_FUZZ_SEED=$$(date +%s) EASYCRM_FUZZ_EXAMPLES=200 $(PY) -m pytest tests/e2e/test_api_fuzz.py
 
 ## The web app's JavaScript unit tests (Node's built-in test runner).
 js-test: node_modules/.installed

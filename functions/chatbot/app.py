@@ -5,21 +5,45 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import build_resolver, current_caller
+from easycrm.api import api_responses, build_resolver, current_caller
+from easycrm.chat.service import MAX_MESSAGE_CHARS
 from easycrm.observability import logger, tracer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 app = build_resolver()
 
 
+# Types and sizes only; the chat service explains what is wrong with the values (the 400 below). So the
+# message is bounded here at 2,000 characters, and documented as the service takes it: a question of at
+# most MAX_MESSAGE_CHARS with something besides spaces (a longer one gets the service's own message).
 class ChatRequest(BaseModel):
-    """Types and sizes only; the chat service explains what is wrong with the values."""
+    """A question about the leads, with the earlier turns of the conversation."""
 
-    message: str = Field(max_length=2000)
-    history: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    model_config = ConfigDict(
+        strict=True, json_schema_extra={"examples": [{"message": "How many leads came in this week?", "history": []}]}
+    )
+
+    message: str = Field(
+        max_length=2000,
+        description="the question",
+        json_schema_extra={"maxLength": MAX_MESSAGE_CHARS, "pattern": r"\S"},
+    )
+    history: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=50, description="earlier turns, oldest first: [{question, query}]"
+    )
 
 
-@app.post("/chatbot")
+@app.post(
+    "/chatbot",
+    responses=api_responses(
+        {200: "The answer, the query it ran, and the matching leads (at most 20)."},
+        {
+            400: f"Also when the question is blank or over {MAX_MESSAGE_CHARS} characters, or a turn of history "
+            "is not {question, query} with a valid query."
+        },
+        json_body=True,
+    ),
+)
 @tracer.capture_method
 def ask(request: ChatRequest):
     caller = current_caller(app)

@@ -4,23 +4,41 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import build_resolver, current_caller
+from easycrm.api import api_responses, build_resolver, current_caller
 from easycrm.observability import logger, tracer
 from easycrm.uploads import start_upload
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 app = build_resolver()
 
 
+# Types and sizes only; start_upload explains what is wrong with the values (the 400s below). Strict: a
+# size is a JSON integer, so `true`, `12.0` or `"12"` are refused instead of being read as a number.
 class UploadRequest(BaseModel):
-    """Types only; start_upload explains what is wrong with the values."""
+    """A spreadsheet the caller is about to upload."""
 
-    fileName: str = Field(max_length=1024)
-    fileSize: int
-    contentType: str = Field(default="", max_length=200)
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={"examples": [{"fileName": "leads.csv", "fileSize": 2048, "contentType": "text/csv"}]},
+    )
+
+    fileName: str = Field(max_length=1024, description="the file's name; its extension says its type")
+    fileSize: StrictInt = Field(description="in bytes, 1 or more")
+    contentType: str = Field(default="", max_length=200, description="the browser's type for the file, if any")
 
 
-@app.post("/upload")
+@app.post(
+    "/upload",
+    responses=api_responses(
+        {201: "The upload is recorded: POST the file to `upload.url` with `upload.fields` within `expiresIn` s."},
+        {
+            400: "Or INVALID_FILE_NAME, UNSUPPORTED_FILE_TYPE (the extension or contentType), or "
+            "INVALID_FILE_SIZE (fileSize below 1).",
+            413: "FILE_TOO_LARGE: fileSize is over the upload limit (MAX_UPLOAD_MB).",
+        },
+        json_body=True,
+    ),
+)
 @tracer.capture_method
 def create_upload(request: UploadRequest):
     caller = current_caller(app)

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import build_resolver, current_caller
+from easycrm.api import api_responses, build_resolver, current_caller
 from easycrm.lead_params import Search, SortBy, SortOrder, Text, UploadId
 from easycrm.lead_queries import parse_lead_query
 from easycrm.observability import logger, tracer
@@ -11,7 +11,9 @@ from easycrm.observability import logger, tracer
 app = build_resolver()
 
 
-@app.get("/export")
+@app.get(
+    "/export", responses=api_responses({200: "A download link to the matching leads as CSV, in the requested order."})
+)
 @tracer.capture_method
 def export_leads(
     search: Search = None,

@@ -2,24 +2,26 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import ApiError, build_resolver, current_caller
+from easycrm.api import ApiError, api_responses, build_resolver, current_caller, query_int
 from easycrm.lead_params import Page, PageSize, Search, SortBy, SortOrder, Text, UploadId
-from easycrm.lead_queries import is_lead_id, parse_lead_query
+from easycrm.lead_queries import DEFAULT_PAGE_SIZE, is_lead_id, parse_lead_query
 from easycrm.lead_stats import DEFAULT_TOP, MAX_TOP, SUMMARY_FIELDS, summarize
 from easycrm.observability import logger, tracer
 
 app = build_resolver()
 
+Top = query_int(1, MAX_TOP, description="groups listed per field; the rest are counted in `other`")
 
-@app.get("/leads")
+
+@app.get("/leads", responses=api_responses({200: "One page of the matching leads, and the totals."}))
 @tracer.capture_method
 def list_leads(
-    page: Page = None,
-    page_size: PageSize = None,
+    page: Page = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
     search: Search = None,
     company: Text = None,
     industry: Text = None,
@@ -31,8 +33,8 @@ def list_leads(
     current_caller(app)  # leads are shared by the whole team, but only with signed-in users
     query = parse_lead_query(
         {
-            "page": page,
-            "pageSize": page_size,
+            "page": str(page),  # parse_lead_query reads the query string's text
+            "pageSize": str(page_size),
             "search": search,
             "company": company,
             "industry": industry,
@@ -46,15 +48,20 @@ def list_leads(
     return {"leads": leads, "pagination": query.pagination(total)}
 
 
-@app.get("/leads/summary")
+@app.get("/leads/summary", responses=api_responses({200: "Leads by source, industry and company."}))
 @tracer.capture_method
-def summarize_leads(top: Annotated[int, Query(ge=1, le=MAX_TOP)] = DEFAULT_TOP):
+def summarize_leads(top: Top = DEFAULT_TOP):
     """Leads by source, industry and company, for the web app's charts and filter suggestions."""
     current_caller(app)
     return summarize(wiring.leads().scan_fields(SUMMARY_FIELDS.values()), top)
 
 
-@app.get("/leads/<leadId>")
+@app.get(
+    "/leads/<leadId>",
+    responses=api_responses(
+        {200: "The lead, with every row it came from."}, {404: "NOT_FOUND: there is no such lead."}
+    ),
+)
 @tracer.capture_method
 def get_lead(lead_id: Annotated[str, Path(alias="leadId", max_length=200)]):
     current_caller(app)

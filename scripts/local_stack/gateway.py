@@ -2,11 +2,12 @@
 
 One threaded HTTP server on 127.0.0.1 serves
 - `/api/...`: the `Type: Api` events of template.yaml, as API Gateway's REST proxy integration would:
-  the Cognito authorizer checks the ID token before any handler runs, gateway errors (401, 404, 5xx)
-  use the template's GatewayResponses (the JSON error shape and its CORS headers), and OPTIONS is the
-  preflight SAM generates from the Api's `Cors`. Handler responses pass through untouched: with a proxy
-  integration the function itself must send CORS headers, in AWS as here. Handlers run one at a time
-  (see `Gateway.__init__`), each in the stack's process with the template's environment.
+  the Cognito authorizer checks the ID token before any handler runs, gateway errors (401, 404, 405,
+  413, 414, 431, malformed requests, 5xx) use the template's GatewayResponses (the JSON error shape and
+  its CORS headers), and OPTIONS is the preflight SAM generates from the Api's `Cors`. Handler
+  responses pass through untouched: with a proxy integration the function itself must send CORS
+  headers, in AWS as here. Handlers run one at a time (see `Gateway.__init__`), each in the stack's
+  process with the template's environment.
 - `/config.json`: what the web app needs to sign in and call the API;
 - `/cognito/`: the public (unsigned) Cognito actions, forwarded to moto so the browser reaches them
   from the same origin;
@@ -27,6 +28,7 @@ import traceback
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -43,7 +45,25 @@ from scripts.local_stack.template import REGION
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
 FRONTEND_DIR = REPO_ROOT / "frontend"
-MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# API Gateway's limits for a REST API (edge-optimized, SAM's default), so that a request too big for AWS
+# is refused here too: a 10 MB payload, a URL of 8,192 characters, and 10,240 bytes for the request line
+# and the headers together. (Lambda itself takes 6 MB; our bodies are a few KB.)
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+MAX_URL_CHARS = 8192
+MAX_HEAD_BYTES = 10240
+# What the gateway answers itself, for a request it refuses before any function runs (the error code is
+# the API Gateway response type where there is one). The OpenAPI document lists these on every operation.
+GATEWAY_REFUSALS: dict[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "The request is not valid HTTP."),
+    405: ("METHOD_NOT_ALLOWED", "This path does not take this method; see the Allow header."),
+    411: ("LENGTH_REQUIRED", "Send the body with a Content-Length (chunked bodies are not read)."),
+    413: ("REQUEST_TOO_LARGE", f"The request is larger than {MAX_REQUEST_BYTES // 1024 // 1024} MB."),
+    414: ("URI_TOO_LONG", f"The URL is longer than {MAX_URL_CHARS:,} characters."),
+    431: ("REQUEST_HEADER_FIELDS_TOO_LARGE", f"The request line and headers exceed {MAX_HEAD_BYTES:,} bytes."),
+    505: ("HTTP_VERSION_NOT_SUPPORTED", "Send HTTP/1.1 (or 1.0)."),
+}
+# ...of which these can answer a well-formed call of any API route, and the document says so.
+DOCUMENTED_REFUSALS = (411, 413, 414, 431)
 # Cognito actions a browser may call without AWS credentials; SignUp is left out because the pool
 # only lets administrators create users (AllowAdminCreateUserOnly).
 PUBLIC_COGNITO_ACTIONS = frozenset(
@@ -265,6 +285,18 @@ class RestApi:
             headers["Access-Control-Allow-Credentials"] = "true"
         return headers
 
+    def refusal(self, status: int, *, headers: dict[str, str] | None = None) -> Reply:
+        """A request the gateway refuses itself (GATEWAY_REFUSALS), in the error shape."""
+        response_type, message = GATEWAY_REFUSALS[status]
+        reply = self.gateway_response(status, response_type, message)
+        reply.headers += list((headers or {}).items())
+        return reply
+
+    def methods(self, path: str) -> list[str]:
+        """The methods the API takes on this path (OPTIONS is the CORS preflight); none for an unknown path."""
+        methods = {route.method for route in self.routes if route.match(path) is not None}
+        return sorted(methods | {"OPTIONS"}) if methods else []
+
     def gateway_response(self, status: int, response_type: str, message: str) -> Reply:
         """An answer API Gateway gives itself (401, 404, 5xx), shaped by the template's GatewayResponses."""
         responses = self.properties.get("GatewayResponses", {})
@@ -345,7 +377,10 @@ class Gateway:
             return Reply(200, list(api.preflight_headers().items()))
         found = api.find(method, path)
         if found is None:
-            return self.api.gateway_response(404, "RESOURCE_NOT_FOUND", "There is no such API route.")
+            allowed = api.methods(path)
+            if allowed:  # as in API Gateway, before the authorizer: it guards methods, not paths
+                return api.refusal(405, headers={"Allow": ", ".join(allowed)})
+            return api.gateway_response(404, "RESOURCE_NOT_FOUND", "There is no such API route.")
         claims = None
         if api.verifier:
             try:
@@ -397,10 +432,12 @@ class Gateway:
         """One document for the whole API, merged from each API function's Powertools resolver."""
         with self._openapi_lock:
             if self._openapi is None:
+                from easycrm.api import openapi_document  # the layer: on sys.path once the stack loaded the functions
+
                 document: dict = {"openapi": "3.1.0", "paths": {}, "components": {}}
                 for module_name in dict.fromkeys(route.function.spec.module for route in self.api.routes):
                     module = importlib.import_module(module_name)
-                    schema = json.loads(module.app.get_openapi_json_schema())
+                    schema = openapi_document(module.app)
                     document["openapi"] = schema.get("openapi", document["openapi"])
                     document["paths"].update(schema.get("paths", {}))
                     for section, entries in schema.get("components", {}).items():
@@ -415,8 +452,27 @@ class Gateway:
                         "description": "The ID token from signing in to the user pool.",
                     }
                     document["security"] = [{"CognitoIdToken": []}]
+                self._add_gateway_responses(document)
                 self._openapi = document
             return self._openapi
+
+    @staticmethod
+    def _add_gateway_responses(document: dict) -> None:
+        """What the gateway may answer for any operation, besides what its function answers (the 401 of
+        the Cognito authorizer is among those: easycrm.api declares it for every route)."""
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+        answers = {
+            status: f"{GATEWAY_REFUSALS[status][0]}: {GATEWAY_REFUSALS[status][1]}" for status in DOCUMENTED_REFUSALS
+        }
+        answers[502] = "INTERNAL_ERROR: the function failed."
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in answers.items():
+                    if str(status) in responses:
+                        responses[str(status)]["description"] += f" Or, from the gateway, {description}"
+                    else:
+                        responses[str(status)] = {"description": description, "content": error}
 
     def cognito(self, headers, body: bytes) -> Reply:
         """Forward one public Cognito action to moto; anything else needs AWS credentials, as in AWS."""
@@ -495,34 +551,79 @@ class _RequestHandler(BaseHTTPRequestHandler):
             reply = gateway.api.gateway_response(
                 500, "INTERNAL_ERROR", "The local gateway failed; see the server's output."
             )
+        self._send(reply)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line or header, a request line over 64 KB) in the
+        error shape with the gateway's CORS headers, instead of its HTML page."""
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True  # the rest of the connection cannot be trusted to be a request
+        # A request line it could not read leaves the version at HTTP/0.9, which would send the body
+        # alone; every client of this API speaks HTTP/1.x and needs the status line and the CORS headers.
+        self.request_version = "HTTP/1.1"
+        gateway: Gateway = self.server.gateway
+        if code in GATEWAY_REFUSALS:
+            reply = gateway.api.refusal(code)
+        else:
+            reply = gateway.api.gateway_response(code, "DEFAULT_4XX", HTTPStatus(code).phrase)
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
         try:
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):  # the browser gave up on this request (e.g. aborted)
             self.close_connection = True
 
+    def _refused(self, api: RestApi) -> Reply | None:
+        """A request API Gateway would refuse before any function runs (GATEWAY_REFUSALS). Its body is
+        not read, so the connection is closed after the answer."""
+        length = self.headers.get("Content-Length")
+        head_bytes = len(self.raw_requestline) + sum(len(name) + len(value) + 4 for name, value in self.headers.items())
+        if len(self.path) > MAX_URL_CHARS:
+            status = 414
+        elif head_bytes > MAX_HEAD_BYTES:
+            status = 431
+        elif "Transfer-Encoding" in self.headers:
+            status = 411
+        elif length is not None and not re.fullmatch(r"[0-9]{1,18}", length.strip()):
+            status = 400  # http.server would take int(" -1 ") and read until the client hangs up
+        elif int(length or 0) > MAX_REQUEST_BYTES:
+            status = 413
+        else:
+            return None
+        self.close_connection = True
+        return api.refusal(status)
+
     def _reply(self, gateway: Gateway) -> Reply:
         url, method = urlsplit(self.path), self.command
+        refused = self._refused(gateway.api)
+        if refused is not None:
+            return refused
         length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
-            self.close_connection = True  # the body stays unread
-            return gateway.api.gateway_response(413, "REQUEST_TOO_LARGE", "The request is larger than 10 MB.")
         body = self.rfile.read(length) if length else b""
         if url.path == API_PREFIX or url.path.startswith(API_PREFIX + "/"):
             return gateway.call_api(method, url.path[len(API_PREFIX) :] or "/", url.query, self.headers, body)
         if method == "POST" and url.path == COGNITO_PATH:
             return gateway.cognito(self.headers, body)
         if method not in ("GET", "HEAD"):
-            return Reply(405, [("Allow", "GET, HEAD")])
+            return gateway.api.refusal(405, headers={"Allow": "GET, HEAD"})
         if url.path == "/config.json":
             return _json_reply(200, gateway.config(), {"Cache-Control": "no-store"})
         if url.path == "/openapi.json":
             return _json_reply(200, gateway.openapi())
         return frontend_reply(gateway.frontend_dir, url.path, content_security_policy(gateway.stack.endpoint))
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+    def __getattr__(self, name: str):
+        """Every method goes to _dispatch (http.server would answer a method it has no `do_` for with 501):
+        on an API path, one the route does not take is a 405 listing the ones it does."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)

@@ -1,5 +1,6 @@
 """The local API Gateway over HTTP: the Cognito authorizer guards every route the template declares,
-CORS and the error shape hold on gateway answers, and a signed-in user uploads a file to completion."""
+CORS and the error shape hold on gateway answers (also for requests it refuses before any function runs:
+too long, too large, malformed), and a signed-in user uploads a file to completion."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import base64
 import http.client
 import json
 import re
+import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -113,7 +115,81 @@ def test_preflight_answers_without_a_token(app, method, path):
 
 def test_unknown_api_route_is_a_gateway_404(app):
     assert_gateway_error(requests.get(app.api("/no-such-route"), timeout=10), 404, "RESOURCE_NOT_FOUND")
-    assert_gateway_error(requests.delete(app.api("/upload"), timeout=10), 404, "RESOURCE_NOT_FOUND")
+    assert_gateway_error(requests.get(app.api("/status/a/b"), timeout=10), 404, "RESOURCE_NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/upload", "OPTIONS, POST"),
+        ("GET", "/api/upload", "OPTIONS, POST"),
+        ("PUT", "/api/status/some-id", "GET, OPTIONS"),
+        ("QUERY", "/api/leads", "GET, OPTIONS"),  # a method http.server knows nothing of
+        ("POST", "/index.html", "GET, HEAD"),
+    ],
+)
+def test_a_method_the_path_does_not_take_is_405_with_allow(app, method, path, allowed):
+    response = requests.request(method, app.url + path, headers=app.headers(), timeout=10)
+    assert_gateway_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["Allow"] == allowed
+
+
+def raw_request(app, data: bytes) -> requests.Response:
+    """Bytes as sent, for what requests would refuse to send; the answer parsed by http.client."""
+    address = urlsplit(app.url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(data)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        response = requests.Response()
+        response.status_code = answer.status
+        response.headers = requests.structures.CaseInsensitiveDict(answer.getheaders())
+        response._content = answer.read()
+        return response
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"GARBAGE\r\n\r\n", 400, "BAD_REQUEST"),
+        (b"GET /api/uploads HTTP/1.1 extra\r\n\r\n", 400, "BAD_REQUEST"),
+        (b"GET /api/uploads HTTP/2.0\r\n\r\n", 505, "HTTP_VERSION_NOT_SUPPORTED"),
+        (b"GET /api/uploads?page=" + b"1" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, "URI_TOO_LONG"),
+        (
+            b"GET /api/uploads HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+            431,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        ),
+        (b"POST /api/upload HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "BAD_REQUEST"),
+        (b"POST /api/upload HTTP/1.1\r\nContent-Length: ten\r\n\r\n", 400, "BAD_REQUEST"),
+        (b"POST /api/upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411, "LENGTH_REQUIRED"),
+    ],
+)
+def test_requests_http_server_cannot_read_get_the_error_shape(app, request_bytes, status, code):
+    """http.server's own refusals were HTML pages (a 70 KB request line: its 414); a negative length hung."""
+    response = raw_request(app, request_bytes)
+    assert_gateway_error(response, status, code)
+    assert response.headers["Connection"] == "close"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"params": {"search": "x" * 9000}}, 414, "URI_TOO_LONG"),  # API Gateway's 8,192-character URL
+        ({"headers": {"X-Padding": "x" * 10_000}}, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE"),  # 10,240 bytes
+        ({"data": b"x" * (10 * 1024 * 1024 + 1)}, 413, "REQUEST_TOO_LARGE"),  # the 10 MB payload
+    ],
+)
+def test_api_gateway_limits_are_refused_before_the_function(app, kwargs, status, code):
+    headers = {**app.headers(), **kwargs.pop("headers", {})}
+    response = requests.post(app.api("/chatbot"), headers=headers, timeout=30, **kwargs)
+    assert_gateway_error(response, status, code)
+
+
+def test_a_request_just_inside_the_limits_reaches_the_function(app):
+    headers = {**app.headers(), "X-Padding": "x" * 4000}
+    response = requests.get(app.api("/leads"), headers=headers, params={"search": "x" * 200}, timeout=30)
+    assert response.status_code == 200, response.text
 
 
 def test_config_describes_the_pool_and_its_endpoint_signs_the_demo_user_in(app):
@@ -149,6 +225,49 @@ def test_openapi_merges_every_api_function(app):
     assert document["servers"] == [{"url": app.config["apiUrl"]}]
     assert set(document["paths"]) >= PATHS
     assert "post" in document["paths"]["/upload"]
+    assert document["security"] == [{"CognitoIdToken": []}]
+
+
+def test_openapi_lists_the_gateway_answers_on_every_operation(app):
+    """401 (the authorizer) comes with every handler's own document; the gateway adds its limits and 502."""
+    document = requests.get(f"{app.url}/openapi.json", timeout=10).json()
+    for method, path in ROUTES:
+        responses = document["paths"][path][method.lower()]["responses"]
+        assert {"400", "401", "411", "413", "414", "431", "500", "502"} <= set(responses), (method, path)
+        assert "422" not in responses
+        assert responses["414"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorResponse"
+    upload_413 = document["paths"]["/upload"]["post"]["responses"]["413"]["description"]
+    assert "FILE_TOO_LARGE" in upload_413 and "REQUEST_TOO_LARGE" in upload_413
+
+
+def test_malformed_bodies_are_4xx_in_the_error_shape(app):
+    """Through the whole stack: what answered 500 before (Content-Type text/plain, a body that is not UTF-8,
+    JSON nested 100,000 levels deep, `fileSize: true`)."""
+    headers = app.headers()
+    cases = [
+        ("/upload", {"Content-Type": "text/plain"}, b'{"fileName": "a.csv", "fileSize": 1}', 415),
+        ("/upload", {"Content-Type": "application/json"}, b'{"fileName": "\xff.csv", "fileSize": 1}', 400),
+        ("/upload", {"Content-Type": "application/json"}, b"[" * 100_000 + b"]" * 100_000, 400),
+        ("/upload", {"Content-Type": "application/json"}, b'{"a":' * 100_000 + b"1" + b"}" * 100_000, 400),
+        ("/upload", {"Content-Type": "application/json"}, b'{"fileName": "a.csv", "fileSize": true}', 400),
+        (
+            "/chatbot",
+            {"Content-Type": "application/json"},
+            b'{"message": "hi", "history": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            400,
+        ),
+    ]
+    for path, content_type, body, status in cases:
+        response = requests.post(app.api(path), headers={**headers, **content_type}, data=body, timeout=30)
+        assert response.status_code == status, (path, body[:40], response.text)
+        assert set(response.json()) == {"error"} and response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("page", ["١٢", "\uff11", " 1", "+1", "1_0", "1.0"])
+def test_page_numbers_are_plain_ascii_digits(app, page):
+    response = requests.get(app.api("/leads"), headers=app.headers(), params={"page": page}, timeout=10)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"].startswith("page: must be a whole number")
 
 
 def test_web_app_root_is_served_and_nothing_outside_frontend(app):

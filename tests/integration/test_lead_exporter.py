@@ -157,7 +157,7 @@ def test_large_csv_goes_to_s3_in_parts(stack, wiring):
     assert body.startswith(b"\xef\xbb\xbf")
     lines = body.decode("utf-8-sig").split("\r\n")
     assert len(lines) == 12_001 and lines[-1] == ""
-    assert lines[0] == ",".join(row)
+    assert lines[0] == ",".join(["é" * 300, "'=x", "z" * 400])  # the writer itself neutralizes formulas
 
 
 def test_failed_export_leaves_no_object(stack, wiring):

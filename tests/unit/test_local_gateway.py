@@ -1,10 +1,22 @@
-"""The local gateway's pure parts: which template path a request takes, and which web-app file it gets."""
+"""The local gateway's pure parts: which template path a request takes, which web-app file it gets, and
+what the OpenAPI document says the gateway itself answers."""
 
 from __future__ import annotations
 
 import pytest
 
-from scripts.local_stack.gateway import Route, _path_pattern, content_security_policy, frontend_reply
+from scripts.local_stack.gateway import (
+    DOCUMENTED_REFUSALS,
+    GATEWAY_REFUSALS,
+    MAX_HEAD_BYTES,
+    MAX_REQUEST_BYTES,
+    MAX_URL_CHARS,
+    Gateway,
+    Route,
+    _path_pattern,
+    content_security_policy,
+    frontend_reply,
+)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +104,28 @@ def test_a_missing_frontend_folder_gives_a_placeholder_page(tmp_path):
     assert reply.status == 200
     assert b"no <code>frontend/</code> folder" in reply.body
     assert frontend_reply(tmp_path / "frontend", "/app.js", "default-src 'self'").status == 404
+
+
+def test_api_gateway_limits_are_the_documented_ones():
+    assert (MAX_REQUEST_BYTES, MAX_URL_CHARS, MAX_HEAD_BYTES) == (10 * 1024 * 1024, 8192, 10240)
+    assert all(code.isupper() and message.endswith(".") for code, message in GATEWAY_REFUSALS.values())
+
+
+def test_the_gateway_documents_its_own_answers_on_every_operation():
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    document = {
+        "paths": {
+            "/upload": {
+                "post": {"responses": {"201": {"description": "ok"}, "413": {"description": "FILE_TOO_LARGE."}}}
+            },
+            "/leads": {"get": {"responses": {"200": {"description": "ok"}}}},
+        }
+    }
+    Gateway._add_gateway_responses(document)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            assert {str(status) for status in (*DOCUMENTED_REFUSALS, 502)} <= set(responses)
+            assert responses["414"] == {"description": "URI_TOO_LONG: " + GATEWAY_REFUSALS[414][1], "content": error}
+    upload_413 = document["paths"]["/upload"]["post"]["responses"]["413"]["description"]
+    assert upload_413.startswith("FILE_TOO_LARGE.") and "REQUEST_TOO_LARGE" in upload_413

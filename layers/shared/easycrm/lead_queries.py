@@ -53,7 +53,7 @@ INTERNAL_ATTRIBUTES = frozenset({LIST_KEY, "nameKey", "companyKey", "emailKey", 
 
 _SORT_ORDERS = {"asc": False, "desc": True}
 _DEFAULT_DESCENDING = {"createdAt": True, "name": False, "company": False, "email": False}
-_WHOLE_NUMBER = re.compile(r"\d{1,9}")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII only: int() also reads "١٢", "１" and " 1"
 
 
 class InvalidLeadQuery(InvalidInput):
@@ -163,12 +163,11 @@ def _folded_param(params: Mapping[str, str | None], name: str) -> str | None:
 
 def _whole_number(params: Mapping[str, str | None], name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
-    if raw is None or not raw.strip():
+    if raw is None or raw == "":
         return default
-    text = raw.strip()
-    if not _WHOLE_NUMBER.fullmatch(text) or not low <= int(text) <= high:
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
         raise InvalidLeadQuery(f"{name} must be a whole number from {low} to {high:,}, not {raw!r}.")
-    return int(text)
+    return int(raw)
 
 
 def parse_lead_query(params: Mapping[str, str | None] | None, *, paginated: bool = True) -> LeadQuery:
