@@ -75,11 +75,21 @@ def summary(started: dict, record: dict) -> dict:
         result["error"] = record.get("error") or started.get("error")
     if record.get("worksheets"):
         result["worksheets"] = record["worksheets"]
+    if record.get("warnings"):
+        result["warnings"] = record["warnings"]
     return result
 
 
+def files_to_import(names: list[str]) -> list[Path]:
+    """The named files, with each directory replaced by every file under it (recursively, sorted)."""
+    paths: list[Path] = []
+    for path in map(Path, names):
+        paths.extend(sorted(item for item in path.rglob("*") if item.is_file()) if path.is_dir() else [path])
+    return paths
+
+
 def command_import(args: argparse.Namespace) -> int:
-    paths = [Path(name) for name in args.files]
+    paths = files_to_import(args.files)
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         print(f"easycrm: no such file: {', '.join(missing)}", file=sys.stderr)
@@ -175,6 +185,13 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
             s3.put_object(Bucket=record["s3"]["bucket"]["name"], Key=key, Body=sample.read_bytes())
         elif record.get("eventSource") == "aws:sqs":
             body = json.loads(record["body"])
+            if "requestPayload" in body:  # the splitter's on-failure record: an upload it was reading
+                for failed in body["requestPayload"].get("Records", []):
+                    key = unquote_plus(failed["s3"]["object"]["key"])
+                    if upload_id := upload_id_from_key(key):
+                        ensure_upload(upload_id, key.rsplit("/", 1)[-1], key)
+                        wiring.statuses().mark_uploaded(upload_id, sample.stat().st_size)
+                continue
             ensure_upload(body["uploadId"], body["fileName"], f"uploads/{body['uploadId']}/{body['fileName']}")
             wiring.statuses().mark_processing(body["uploadId"])
 
@@ -238,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     importer = commands.add_parser("import", help="import files through the real pipeline on an embedded stack")
-    importer.add_argument("files", nargs="+", metavar="FILE")
+    importer.add_argument("files", nargs="+", metavar="FILE", help="a file, or a directory: every file under it")
     importer.add_argument("--json", action="store_true", help="print the summaries as a JSON array")
     importer.add_argument("--dump-leads", metavar="PATH", help="write every stored lead as JSON")
     importer.add_argument("--export", metavar="PATH", help="write every stored lead as CSV, as GET /export does")

@@ -134,6 +134,12 @@ def test_human_summary_and_missing_file(tmp_path):
         ("deepseek_caller", "events/sqs-lead-batch.json", lambda out: out == {"batchItemFailures": []}),
         ("file_upload", "events/api-post-upload.json", lambda out: out["statusCode"] == 201),
         ("status_reader", "events/api-get-status.json", lambda out: json.loads(out["body"])["progress"] == 0),
+        ("upload_sweeper", "events/schedule-sweep.json", lambda out: out == {"closed": {}}),
+        (
+            "upload_sweeper",
+            "events/sqs-split-failure.json",
+            lambda out: out == {"closed": {"0f8fad5bd9cb469fa16570867728950e": "failed"}},
+        ),
     ],
 )
 def test_invoke_runs_the_real_handler_with_a_sample_event(function, event, check):
