@@ -28,8 +28,11 @@ def sweeper_at(wiring, moment: datetime):
     from easycrm.sweeper import StallBounds, UploadSweeper
     from easycrm.uploads import PRESIGNED_POST_SECONDS
 
+    from easycrm.queue import BatchQueue
+
     bounds = StallBounds.from_settings(wiring.settings(), PRESIGNED_POST_SECONDS)
-    return UploadSweeper(wiring.statuses(), wiring.tracker(), bounds, clock=lambda: moment), bounds
+    queue = BatchQueue(wiring.settings().queue_url)
+    return UploadSweeper(wiring.statuses(), wiring.tracker(), queue, bounds, clock=lambda: moment), bounds
 
 
 def updated_at(wiring, upload_id: str) -> datetime:
@@ -59,7 +62,8 @@ def test_a_stalled_upload_is_closed_with_its_unprocessed_rows_failed_and_reporte
     pipeline.split(upload_id, "stalled.csv")
     messages = sorted(pipeline.receive(), key=lambda message: json.loads(message["Body"])["batchIndex"])
     assert len(messages) == 3
-    pipeline.process(messages[:1])  # the other two never come back (a crashed caller, say)
+    pipeline.process(messages[:1])
+    pipeline.delete(messages)  # the other two are lost (dead-lettered without a last receive, say)
     stalled_since = updated_at(wiring, upload_id)
 
     _, bounds = sweeper_at(wiring, stalled_since)
@@ -78,7 +82,20 @@ def test_a_stalled_upload_is_closed_with_its_unprocessed_rows_failed_and_reporte
     assert pipeline.process(messages[1:]) == {"batchItemFailures": []}  # they turn up after all
     after = status_of(pipeline.stack, upload_id)
     assert (after["status"], after["created"], after["failed"]) == ("completed_with_errors", 3, 4)
-    pipeline.delete(messages)
+
+
+def test_an_upload_whose_batches_wait_behind_others_is_not_closed_until_the_retention_period(pipeline, wiring):
+    """Its batches sit in the queue (behind another upload's, say): that is waiting, not stalling."""
+    upload_id = pipeline.upload("waiting.csv", csv_bytes(emails(4)))
+    pipeline.split(upload_id, "waiting.csv")  # two batches queued, none received yet
+    stalled_since = updated_at(wiring, upload_id)
+    _, bounds = sweeper_at(wiring, stalled_since)
+    busy, _ = sweeper_at(wiring, stalled_since + bounds.processing + timedelta(minutes=1))
+    assert upload_id not in busy.sweep()
+    assert status_of(pipeline.stack, upload_id)["status"] == "processing"
+    expired, _ = sweeper_at(wiring, stalled_since + bounds.retention + timedelta(minutes=1))
+    assert expired.sweep()[upload_id] == "completed_with_errors"
+    pipeline.delete(pipeline.receive())
 
 
 def test_a_file_whose_reading_never_finished_is_failed_with_nothing_imported(pipeline, wiring):

@@ -274,6 +274,8 @@ def test_the_sweeper_bounds_are_the_template_s_own_settings(template):
     visibility = template.resolve(template.resources["LeadProcessingQueue"]["Properties"]["VisibilityTimeout"])
     assert settings.batch_visibility_timeout_seconds == int(visibility)
     assert settings.splitter_timeout_seconds == specs["LeadSplitterFunction"].timeout
+    retention = template.resources["LeadProcessingQueue"]["Properties"]["MessageRetentionPeriod"]
+    assert settings.batch_retention_seconds == int(retention)
 
 
 def test_the_splitter_s_failures_go_to_the_queue_the_sweeper_reads(template):

@@ -40,6 +40,7 @@ def test_every_variable_is_read():
         "MAX_RECEIVE_COUNT": "5",
         "BATCH_VISIBILITY_TIMEOUT_SECONDS": "60",
         "SPLITTER_TIMEOUT_SECONDS": "120",
+        "BATCH_RETENTION_SECONDS": "3600",
         "ALLOWED_ORIGIN": "https://crm.example.com",
     }
     assert dataclasses.asdict(Settings.from_env(env)) == {
@@ -60,6 +61,7 @@ def test_every_variable_is_read():
         "max_receive_count": 5,
         "batch_visibility_timeout_seconds": 60,
         "splitter_timeout_seconds": 120,
+        "batch_retention_seconds": 3600,
         "allowed_origin": "https://crm.example.com",
     }
 

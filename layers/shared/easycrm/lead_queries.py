@@ -53,7 +53,7 @@ INTERNAL_ATTRIBUTES = frozenset({LIST_KEY, "nameKey", "companyKey", "emailKey", 
 
 _SORT_ORDERS = {"asc": False, "desc": True}
 _DEFAULT_DESCENDING = {"createdAt": True, "name": False, "company": False, "email": False}
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII only: int() also reads "١٢", "１" and " 1"
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII only: int() also reads Arabic-Indic or fullwidth digits
 
 
 class InvalidLeadQuery(InvalidInput):

@@ -10,6 +10,11 @@ MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 250_000  # SQS allows 256 KiB for the whole request; keep a margin
 MAX_MESSAGE_BYTES = MAX_REQUEST_BYTES  # a larger batch body goes to S3 and the message points at it
 _SEND_ATTEMPTS = 5
+_DEPTH_ATTRIBUTES = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
 
 
 class MessageTooLarge(ValueError):
@@ -45,3 +50,8 @@ class BatchQueue:
             if entries:
                 time.sleep(0.2 * 2**attempt)
         raise RuntimeError(f"SQS refused {len(entries)} batch messages after {_SEND_ATTEMPTS} attempts")
+
+    def holds_messages(self) -> bool:
+        """Whether any batch is still waiting, in flight or delayed (SQS's approximate counts)."""
+        attributes = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=_DEPTH_ATTRIBUTES)
+        return any(int(value) for value in attributes.get("Attributes", {}).values())

@@ -29,6 +29,7 @@ class Settings:
     max_receive_count: int = 3
     batch_visibility_timeout_seconds: int = 720
     splitter_timeout_seconds: int = 900
+    batch_retention_seconds: int = 345_600
     allowed_origin: str = "*"
 
     @property
@@ -67,6 +68,7 @@ class Settings:
             max_receive_count=_positive_int(env, "MAX_RECEIVE_COUNT", 3),
             batch_visibility_timeout_seconds=_positive_int(env, "BATCH_VISIBILITY_TIMEOUT_SECONDS", 720),
             splitter_timeout_seconds=_positive_int(env, "SPLITTER_TIMEOUT_SECONDS", 900),
+            batch_retention_seconds=_positive_int(env, "BATCH_RETENTION_SECONDS", 345_600),
             allowed_origin=env.get("ALLOWED_ORIGIN") or "*",
         )
 

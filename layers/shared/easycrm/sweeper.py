@@ -6,8 +6,10 @@ was reading is closed as failed at once. And a scheduled sweep closes every uplo
 for longer than it could legitimately take:
 - `uploading` past the presigned POST's expiry (plus a grace for S3's event): the file never arrived;
 - `uploaded` (being read) for longer than the splitter's attempts can last;
-- `processing` for longer than a batch can stay in flight: the queue's visibility timeout times its
-  receive count, after which SQS has moved it to the DLQ (and its last receive counted it failed).
+- `processing` for longer than a batch can stay in flight (the queue's visibility timeout times its
+  receive count, after which SQS has moved it to the DLQ and its last receive counted it failed), once
+  the queue holds no batch at all: a batch waiting behind another upload's thousands has not stalled.
+  Past the queue's retention period no batch of it can be waiting any more, and it is closed anyway.
 Each close goes through UploadTracker.close, so every row is accounted.
 """
 
@@ -22,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from easycrm.files import upload_id_from_key
 from easycrm.observability import logger, metrics
+from easycrm.queue import BatchQueue
 from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings
 from easycrm.status import UploadState, is_final
@@ -41,6 +44,7 @@ class StallBounds:
     arrival: timedelta
     reading: timedelta
     processing: timedelta
+    retention: timedelta  # how long a batch can wait in the queue at all
 
     @classmethod
     def from_settings(cls, settings: Settings, presigned_post_seconds: int) -> StallBounds:
@@ -49,6 +53,7 @@ class StallBounds:
             reading=SPLIT_ATTEMPTS * timedelta(seconds=settings.splitter_timeout_seconds) + SPLIT_RETRY_DELAYS,
             processing=settings.max_receive_count * timedelta(seconds=settings.batch_visibility_timeout_seconds)
             + STALL_GRACE,
+            retention=timedelta(seconds=settings.batch_retention_seconds) + STALL_GRACE,
         )
 
     def for_state(self, state: str) -> tuple[timedelta, str]:
@@ -85,11 +90,13 @@ class UploadSweeper:
         self,
         statuses: StatusRepository,
         tracker: UploadTracker,
+        queue: BatchQueue,
         bounds: StallBounds,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         self.statuses = statuses
         self.tracker = tracker
+        self.queue = queue
         self.bounds = bounds
         self.clock = clock
 
@@ -98,13 +105,19 @@ class UploadSweeper:
         now = self.clock()
         shortest = min(self.bounds.arrival, self.bounds.reading, self.bounds.processing)
         closed: dict[str, str] = {}
+        queue_busy: bool | None = None  # asked once, and only when a processing upload has stalled
         for candidate in self.statuses.open_uploads(updated_before=_iso(now - shortest)):
             record = self.statuses.get(candidate["uploadId"])
             if record is None or is_final(record["status"]):
                 continue
             bound, why = self.bounds.for_state(record["status"])
-            if _parse_time(record["updatedAt"]) > now - bound:
+            since = _parse_time(record["updatedAt"])
+            if since > now - bound:
                 continue
+            if record["status"] == UploadState.PROCESSING and since > now - self.bounds.retention:
+                queue_busy = self.queue.holds_messages() if queue_busy is None else queue_busy
+                if queue_busy:
+                    continue
             result = self.tracker.close(record, closed_by=SWEEPER, why=why)
             if result is not None:  # else it changed meanwhile: it is alive, or the next sweep sees it
                 logger.warning("Stalled upload closed", extra={"uploadId": record["uploadId"], "why": why})

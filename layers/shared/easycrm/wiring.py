@@ -107,4 +107,5 @@ def reset() -> None:
 
 def sweeper() -> UploadSweeper:
     """Cheap to build: the repository and tracker it works through are cached."""
-    return UploadSweeper(statuses(), tracker(), StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS))
+    bounds = StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS)
+    return UploadSweeper(statuses(), tracker(), BatchQueue(settings().queue_url), bounds)

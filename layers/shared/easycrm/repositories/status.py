@@ -289,17 +289,10 @@ class StatusRepository:
 
     def open_uploads(self, updated_before: str) -> list[dict]:
         """Every upload that is not final and has not changed since `updated_before` (the sweeper's work)."""
-        kwargs: dict = {
-            "IndexName": OPEN_INDEX,
-            "KeyConditionExpression": Key("openKey").eq(OPEN_KEY) & Key("updatedAt").lt(updated_before),
-        }
-        uploads: list[dict] = []
-        while True:
-            response = self._table.query(**kwargs)
-            uploads.extend(_public(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return uploads
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._query_all(
+            IndexName=OPEN_INDEX,
+            KeyConditionExpression=Key("openKey").eq(OPEN_KEY) & Key("updatedAt").lt(updated_before),
+        )
 
     def record_llm_error(self, upload_id: str, message: str) -> None:
         """Remember why the LLM stopped for this upload (first reason wins)."""
@@ -320,18 +313,21 @@ class StatusRepository:
 
     def upload_names_for_owner(self, owner: str) -> list[dict]:
         """Every upload of the owner as `{uploadId, fileName}`, newest first (all pages, little data)."""
-        kwargs: dict = {
-            "IndexName": OWNER_INDEX,
-            "KeyConditionExpression": Key("owner").eq(owner),
-            "ScanIndexForward": False,
-            "ProjectionExpression": "uploadId, fileName",
-        }
-        names: list[dict] = []
+        return self._query_all(
+            IndexName=OWNER_INDEX,
+            KeyConditionExpression=Key("owner").eq(owner),
+            ScanIndexForward=False,
+            ProjectionExpression="uploadId, fileName",
+        )
+
+    def _query_all(self, **kwargs) -> list[dict]:
+        """Every page of a query, as public records."""
+        items: list[dict] = []
         while True:
             response = self._table.query(**kwargs)
-            names.extend(plain(item) for item in response.get("Items", []))
+            items.extend(_public(item) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
-                return names
+                return items
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
