@@ -25,10 +25,9 @@ def emails(count: int) -> list[list[str]]:
 
 
 def sweeper_at(wiring, moment: datetime):
+    from easycrm.queue import BatchQueue
     from easycrm.sweeper import StallBounds, UploadSweeper
     from easycrm.uploads import PRESIGNED_POST_SECONDS
-
-    from easycrm.queue import BatchQueue
 
     bounds = StallBounds.from_settings(wiring.settings(), PRESIGNED_POST_SECONDS)
     queue = BatchQueue(wiring.settings().queue_url)
