@@ -13,7 +13,7 @@ TEMPLATE = REPO_ROOT / "template.yaml"
 ENDPOINT = "http://127.0.0.1:5000"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:deepseek-AbCdEf"
 
-# DESIGN.md section 6, less DEEPSEEK_API_KEY / DEEPSEEK_BASE_URL (secret or local overrides, never in the template).
+# docs/design.md section 6, less DEEPSEEK_API_KEY / DEEPSEEK_BASE_URL (secret or local overrides, not in the template).
 DESIGN_VARIABLES = {
     "LEADS_TABLE",
     "PROCESSING_STATUS_TABLE",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Canonical lead fields (DESIGN 3), in display/export order.
+# Canonical lead fields (docs/design.md, section 3), in display/export order.
 LEAD_FIELDS: tuple[str, ...] = (
     "name",
     "firstName",
