@@ -38,6 +38,9 @@ from easycrm.repositories._items import plain
 
 # The exact number of leads lives in one item of the table, outside every index.
 COUNTER_ID = "#meta#leadCount"
+# A lead lists at most this many contributing rows in `sources` (~35 KB); later rows still merge their
+# values and are counted in `sourcesOmitted`.
+MAX_SOURCES = 500
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the largest page
 
 
@@ -67,7 +70,7 @@ class LeadRepository:
             "_worksheet": source.worksheet or "",
         }
         names: dict[str, str] = {}
-        values: dict = {":now": utc_now_iso(), ":origin": origin, ":tokens": {token}, ":uploads": {source.upload_id}}
+        values: dict = {":now": utc_now_iso(), ":origin": origin, ":uploads": {source.upload_id}}
         # The first row's provenance is written once, as one map: every clause costs (moto evaluates each).
         lead_id = lead_id_for(key)
         values[":list"] = list_key(lead_id)
@@ -102,13 +105,27 @@ class LeadRepository:
                 sets.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
             else:
                 sets.append(f"#f{position} = :f{position}")
-        response = self._table.update_item(
-            Key={"leadId": lead_id},
-            UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_OLD",
-        )
+        update = {
+            "Key": {"leadId": lead_id},
+            **({"ExpressionAttributeNames": names} if names else {}),
+            "ReturnValues": "ALL_OLD",
+        }
+        try:
+            response = self._table.update_item(
+                UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
+                ConditionExpression="attribute_not_exists(sources) OR size(sources) < :maxSources",
+                ExpressionAttributeValues={**values, ":tokens": {token}, ":maxSources": MAX_SOURCES},
+                **update,
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            # The lead already lists MAX_SOURCES rows (the same person on every row of a huge file): merge
+            # the values, and only count the row, so the item stays far below DynamoDB's 400 KB.
+            self._table.update_item(
+                UpdateExpression=f"SET {', '.join(sets)} ADD sourcesOmitted :one, uploadIds :uploads",
+                ExpressionAttributeValues={**values, ":one": 1},
+                **update,
+            )
+            return False  # the lead existed (it has sources), and this row did not create it
         previous = response.get("Attributes")
         if previous is None:
             self._count_new_lead()
