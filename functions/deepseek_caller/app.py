@@ -20,6 +20,8 @@ def handle_record(record: SQSRecord) -> None:
         if receive_count >= wiring.settings().max_receive_count:
             logger.exception("Batch out of retries; counted as failed", extra={"uploadId": message.upload_id})
             wiring.batch_processor().account_as_failed(message, f"Processing failed after {receive_count} attempts")
+        else:
+            logger.warning("Batch failed; SQS delivers it again", exc_info=True, extra={"uploadId": message.upload_id})
         raise error
 
 

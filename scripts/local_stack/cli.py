@@ -210,8 +210,6 @@ def create_user(cognito, pool_id: str, email: str, password: str, groups: tuple[
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from easycrm.api import ADMINS_GROUP
-
     from scripts.local_stack.gateway import Gateway
 
     email = os.environ.get("EASYCRM_DEMO_USER") or DEMO_USER
@@ -220,6 +218,9 @@ def command_serve(args: argparse.Namespace) -> int:
         os.environ.get("EASYCRM_DEMO_PASSWORD") or f"Demo{secrets.randbelow(10**6):06d}-{secrets.token_urlsafe(6)}"
     )
     with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
+        # Imported once the stack has set the functions' environment, which Powertools reads at import.
+        from easycrm.api import ADMINS_GROUP
+
         try:
             gateway = Gateway(stack, port=args.port)
         except OSError as error:

@@ -100,7 +100,19 @@ class Function:
         return getattr(module, self.spec.handler)
 
     def invoke(self, event: dict, handler=None) -> Any:
-        return (handler or self.load_handler())(event, LocalContext(self.spec))
+        try:
+            return (handler or self.load_handler())(event, LocalContext(self.spec))
+        finally:
+            _discard_unpublished_metrics()
+
+
+def _discard_unpublished_metrics() -> None:
+    """Lambda flushes a function's metrics at the end of each invocation. Locally they are disabled, and
+    Powertools then keeps them, so one process would pile up values until a metric reaches 100 and
+    Powertools publishes it in the middle of a batch: drop them after every invocation instead."""
+    from easycrm.observability import metrics
+
+    metrics.clear_metrics()
 
 
 class LocalStack:
