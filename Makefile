@@ -8,7 +8,7 @@ SAM := $(SAM_VENV)/bin/sam
 # Lambda runs python3.13; `sam build` needs that interpreter on PATH (pyenv provides one here).
 SAM_PYENV ?= 3.11.7:3.13.0
 
-.PHONY: run test unit integration e2e fuzz js-test frontend lint format bench validate build sample clean
+.PHONY: setup run test unit integration e2e fuzz js-test frontend lint format bench validate build sample clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,16 @@ frontend/app.css: node_modules/.installed frontend/tailwind.css frontend/index.h
 
 frontend: frontend/app.css
 
+## What `scripts/easycrm` needs: the virtualenv, the Node packages (Tailwind, dynalite, s3rver), the stylesheet.
+setup: $(VENV)/.installed node_modules/.installed frontend
+
 ## The whole app on the local stack at http://127.0.0.1:3000 (prints a demo login; Ctrl-C stops it).
-run: $(VENV)/.installed frontend
+## Leads, uploads and files are kept in .easycrm/ across restarts.
+run: setup
 	scripts/easycrm serve
 
 ## Everything: lint, template validation, unit, integration and end-to-end tests.
-test: $(VENV)/.installed $(SAM_VENV)/.installed frontend
+test: setup $(SAM_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint template.yaml
@@ -48,14 +52,14 @@ test: $(VENV)/.installed $(SAM_VENV)/.installed frontend
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
-integration: $(VENV)/.installed
+integration: setup
 	$(PY) -m pytest tests/integration
 
-e2e: $(VENV)/.installed frontend
+e2e: setup
 	$(PY) -m pytest tests/e2e
 
 ## A longer schema fuzz of the API than the bounded one `make test` runs, with a new seed each time.
-fuzz: $(VENV)/.installed
+fuzz: setup
 	EASYCRM_FUZZ_SEED=$$(date +%s) EASYCRM_FUZZ_EXAMPLES=200 $(PY) -m pytest tests/e2e/test_api_fuzz.py
 
 ## The web app's JavaScript unit tests (Node's built-in test runner).
@@ -76,7 +80,7 @@ validate: $(SAM_VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
 
 ## Performance figures (sample workbook and a 50,000-row CSV) as a table and bench-results.json.
-bench: $(VENV)/.installed
+bench: setup
 	$(PY) scripts/bench.py
 
 build: $(SAM_VENV)/.installed

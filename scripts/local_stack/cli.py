@@ -7,16 +7,18 @@ import contextlib
 import json
 import mimetypes
 import os
-import secrets
 import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
 from scripts.local_stack.apigw import proxy_event
+from scripts.local_stack.data_dir import DEFAULT_DATA_DIR, DataDirectoryBusy
+from scripts.local_stack.services import ServiceStartError
 from scripts.local_stack.stack import LocalStack
 
 CLI_OWNER_CLAIMS = {"sub": "local-cli", "email": "cli@localhost", "cognito:username": "local-cli"}
@@ -36,7 +38,27 @@ def _parameter_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def upload_file(stack: LocalStack, path: Path, claims: dict = CLI_OWNER_CLAIMS) -> dict:
+@dataclass
+class DemoUser:
+    email: str
+    password: str
+    group: str
+    claims: dict[str, str]
+
+
+def add_demo_user(stack: LocalStack) -> DemoUser:
+    """The user `serve` prints the login of, the owner of what `import` uploads: EASYCRM_DEMO_USER (else
+    demo@example.com) with EASYCRM_DEMO_PASSWORD (else the data directory's), an administrator."""
+    # Imported once the stack has set the functions' environment, which Powertools reads at import.
+    from easycrm.api import ADMINS_GROUP
+
+    email = os.environ.get("EASYCRM_DEMO_USER") or DEMO_USER
+    password = stack.data.demo_password(os.environ.get("EASYCRM_DEMO_PASSWORD"))
+    claims = stack.add_user(email, password, groups=(ADMINS_GROUP,))
+    return DemoUser(email, password, ADMINS_GROUP, claims)
+
+
+def upload_file(stack: LocalStack, path: Path, claims: dict) -> dict:
     """Start an upload through the real file-upload handler and POST the bytes to the presigned URL."""
     request = {
         "fileName": path.name,
@@ -96,10 +118,13 @@ def command_import(args: argparse.Namespace) -> int:
         return 2
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # the summary is the output; the pipeline's INFO logs are noise here
     started_at = time.monotonic()
+    stack = LocalStack(_parameter_overrides(args.parameter_overrides), data_dir=args.data_dir)
     # stdout carries only the summaries; anything the pipeline prints meanwhile goes to stderr
-    with contextlib.redirect_stdout(sys.stderr), LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
+    with contextlib.redirect_stdout(sys.stderr), stack:
+        # The files are the demo user's uploads, so `serve` on the same data directory lists them.
+        demo = add_demo_user(stack)
         stack.start_workers()
-        started = [upload_file(stack, path) for path in paths]
+        started = [upload_file(stack, path, demo.claims) for path in paths]
         records = wait_until_final([item["uploadId"] for item in started if item["uploadId"]], args.timeout)
         results = [summary(item, records.get(item["uploadId"], {})) for item in started]
         if args.dump_leads:
@@ -108,7 +133,7 @@ def command_import(args: argparse.Namespace) -> int:
             leads = sorted(wiring.leads().scan_all(), key=lambda lead: lead.get("createdAt", ""))
             Path(args.dump_leads).write_text(json.dumps(leads, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if args.export:
-            export_leads(stack, Path(args.export))
+            export_leads(stack, Path(args.export), demo.claims)
     elapsed = time.monotonic() - started_at
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
@@ -120,9 +145,9 @@ def command_import(args: argparse.Namespace) -> int:
     return 1 if unfinished else 0
 
 
-def export_leads(stack: LocalStack, path: Path) -> None:
+def export_leads(stack: LocalStack, path: Path, claims: dict) -> None:
     """Every stored lead as CSV, through the real lead-exporter handler and its download link."""
-    response = stack.function("lead_exporter").invoke(proxy_event("GET", "/export", claims=CLI_OWNER_CLAIMS))
+    response = stack.function("lead_exporter").invoke(proxy_event("GET", "/export", claims=claims))
     body = json.loads(response["body"])
     if response["statusCode"] != 200:
         raise SystemExit(f"easycrm: export failed: {body['error']['message']}")
@@ -196,31 +221,10 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
             wiring.statuses().mark_processing(body["uploadId"])
 
 
-def create_user(cognito, pool_id: str, email: str, password: str, groups: tuple[str, ...] = ()) -> None:
-    """A confirmed user with a verified email, created as an administrator creates one."""
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
-    for group in groups:
-        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
-
-
 def command_serve(args: argparse.Namespace) -> int:
     from scripts.local_stack.gateway import Gateway
 
-    email = os.environ.get("EASYCRM_DEMO_USER") or DEMO_USER
-    # The pool asks for 12+ characters with upper case, lower case and digits; this always has them.
-    password = (
-        os.environ.get("EASYCRM_DEMO_PASSWORD") or f"Demo{secrets.randbelow(10**6):06d}-{secrets.token_urlsafe(6)}"
-    )
-    with LocalStack(_parameter_overrides(args.parameter_overrides)) as stack:
-        # Imported once the stack has set the functions' environment, which Powertools reads at import.
-        from easycrm.api import ADMINS_GROUP
-
+    with LocalStack(_parameter_overrides(args.parameter_overrides), data_dir=args.data_dir) as stack:
         try:
             gateway = Gateway(stack, port=args.port)
         except OSError as error:
@@ -228,7 +232,7 @@ def command_serve(args: argparse.Namespace) -> int:
             return 2
         cognito = stack.client("cognito-idp")
         try:
-            create_user(cognito, gateway.api.user_pool_id, email, password, groups=(ADMINS_GROUP,))
+            demo = add_demo_user(stack)
         except cognito.exceptions.InvalidPasswordException:
             print("easycrm: EASYCRM_DEMO_PASSWORD does not meet the user pool's password policy", file=sys.stderr)
             return 2
@@ -239,9 +243,11 @@ def command_serve(args: argparse.Namespace) -> int:
             signal.signal(signal_number, lambda *_: stopping.set())
         print(
             f"Easy CRM is running at {gateway.url}\n"
-            f"  Sign in as {email} with password {password} (group {ADMINS_GROUP})\n"
+            f"  Sign in as {demo.email} with password {demo.password} (group {demo.group})\n"
             f"  API {gateway.url}/api - description {gateway.url}/openapi.json\n"
-            f"  Local AWS endpoint (moto): {stack.endpoint}\n"
+            f"  Data: {stack.data.path}\n"
+            f"  Local AWS endpoints: DynamoDB {stack.endpoint('dynamodb')}, S3 {stack.endpoint('s3')}, "
+            f"SQS and Cognito {stack.endpoint('sqs')}\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )
@@ -261,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--dump-leads", metavar="PATH", help="write every stored lead as JSON")
     importer.add_argument("--export", metavar="PATH", help="write every stored lead as CSV, as GET /export does")
     importer.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the imports (3600)")
+    importer.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="PATH",
+        help="add to the store in PATH, which `serve --data-dir PATH` then shows (default: a fresh temporary one)",
+    )
     importer.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     importer.set_defaults(run=command_import)
 
@@ -275,6 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the whole app (API, sign-in, web app, pipeline) on 127.0.0.1")
     serve.add_argument("--port", type=int, default=3000, help="port to listen on (3000; 0 picks a free one)")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        metavar="PATH",
+        help="where leads, uploads and files are kept across restarts (.easycrm/ at the repository root)",
+    )
     serve.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     serve.set_defaults(run=command_serve)
     return parser
@@ -282,4 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (DataDirectoryBusy, ServiceStartError) as error:
+        print(f"easycrm: {error}", file=sys.stderr)
+        return 2

@@ -6,8 +6,8 @@ One threaded HTTP server on 127.0.0.1 serves
   413, 414, 431, malformed requests, 5xx) use the template's GatewayResponses (the JSON error shape and
   its CORS headers), and OPTIONS is the preflight SAM generates from the Api's `Cors`. Handler
   responses pass through untouched: with a proxy integration the function itself must send CORS
-  headers, in AWS as here. Handlers run one at a time (see `Gateway.__init__`), each in the stack's
-  process with the template's environment.
+  headers, in AWS as here. Requests are served concurrently: each handler invocation runs in one of a
+  few worker processes (see `ApiFunctions`), one request at a time per process, as in Lambda.
 - `/config.json`: what the web app needs to sign in and call the API;
 - `/cognito/`: the public (unsigned) Cognito actions, forwarded to moto so the browser reaches them
   from the same origin;
@@ -39,8 +39,9 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from scripts.local_stack.apigw import proxy_event
-from scripts.local_stack.stack import REPO_ROOT, Function, LocalStack
+from scripts.local_stack.stack import REPO_ROOT, LocalStack
 from scripts.local_stack.template import REGION
+from scripts.local_stack.workers import ApiFunctions, LocalFunction
 
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
@@ -183,7 +184,7 @@ class Route:
     method: str  # GET, POST, ... or ANY
     resource: str  # the template's path, e.g. /status/{uploadId}
     pattern: re.Pattern
-    function: Function
+    function: LocalFunction
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
@@ -226,7 +227,7 @@ class RestApi:
                 for logical_id, client in template.of_type("AWS::Cognito::UserPoolClient").items()
                 if template.resolve(client["Properties"]["UserPoolId"]) == self.user_pool_id
             ]
-            jwks_url = f"{stack.endpoint}/{self.user_pool_id}/.well-known/jwks.json"
+            jwks_url = f"{stack.endpoint('cognito-idp')}/{self.user_pool_id}/.well-known/jwks.json"
             self.verifier = CognitoTokenVerifier(
                 physical["ProviderURL"], self.client_ids, lambda: requests.get(jwks_url, timeout=10).json()
             )
@@ -358,9 +359,7 @@ class Gateway:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._openapi: dict | None = None
         self._openapi_lock = threading.Lock()
-        # Powertools keeps the current request on its BaseRouter class, which every resolver in the
-        # process shares (in Lambda a process serves one request at a time), so API handlers take turns.
-        self._handler_lock = threading.Lock()
+        self.functions = ApiFunctions()
 
     def start(self) -> Gateway:
         threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True).start()
@@ -369,6 +368,7 @@ class Gateway:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self.functions.stop()
 
     # /api ----------------------------------------------------------------------------------------
     def call_api(self, method: str, path: str, query: str, headers, body: bytes) -> Reply:
@@ -410,9 +410,7 @@ class Gateway:
                 multi.setdefault(name, []).append(value)
             event["multiValueQueryStringParameters"] = multi
         try:
-            with self._handler_lock:
-                response = route.function.invoke(event)
-            return _lambda_reply(response)
+            return _lambda_reply(self.functions.invoke(route.function.spec, event))
         except Exception:
             print(f"{route.function.spec.logical_id} failed:\n{traceback.format_exc()}", flush=True)
             return self.api.gateway_response(502, "INTERNAL_ERROR", "The function failed; see the server's output.")
@@ -482,7 +480,7 @@ class Gateway:
             error = {"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"}
             return _json_reply(400, error, {"x-amzn-ErrorType": error["__type"]})
         answer = requests.post(
-            self.stack.endpoint + "/",
+            self.stack.endpoint("cognito-idp") + "/",
             data=body,
             headers={"X-Amz-Target": target, "Content-Type": headers.get("Content-Type", "application/x-amz-json-1.1")},
             timeout=30,
@@ -619,7 +617,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return _json_reply(200, gateway.config(), {"Cache-Control": "no-store"})
         if url.path == "/openapi.json":
             return _json_reply(200, gateway.openapi())
-        return frontend_reply(gateway.frontend_dir, url.path, content_security_policy(gateway.stack.endpoint))
+        return frontend_reply(gateway.frontend_dir, url.path, content_security_policy(gateway.stack.endpoint("s3")))
 
     def __getattr__(self, name: str):
         """Every method goes to _dispatch (http.server would answer a method it has no `do_` for with 501):

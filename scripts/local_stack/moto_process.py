@@ -1,4 +1,4 @@
-"""The local stack's moto server, run as `python -m scripts.local_stack.moto_process`.
+"""The local stack's moto server (SQS and Cognito), run as `python -m scripts.local_stack.moto_process`.
 
 Prints `port N` once it listens on 127.0.0.1 and serves until its stdin closes (its parent stopped
 or died), so no orphan is left behind.
@@ -12,25 +12,6 @@ import threading
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
-
-
-class _AtomicDynamoDB:
-    """WSGI middleware: one DynamoDB request at a time.
-
-    DynamoDB applies each single-item write atomically; moto does not lock, so two concurrent
-    UpdateItems on one item could both see it missing. Serializing DynamoDB calls restores the
-    guarantee the dedup design relies on. Other services (SQS long polls) stay concurrent.
-    """
-
-    def __init__(self, app):
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            return self.app(environ, start_response)
-        with self.lock:
-            return list(self.app(environ, start_response))
 
 
 def _speed_up_moto_sqs_receive() -> None:
@@ -57,7 +38,7 @@ class _KeepAliveHandler(WSGIRequestHandler):
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _speed_up_moto_sqs_receive()
-    app = _AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    app = DomainDispatcherApplication(create_backend_app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_KeepAliveHandler)
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
     print(f"port {server.server_address[1]}", flush=True)

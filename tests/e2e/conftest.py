@@ -15,7 +15,7 @@ import boto3
 import pytest
 import requests
 
-from scripts.local_stack.cli import create_user
+from scripts.local_stack.stack import create_user
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_USER = "demo@example.com"
@@ -84,10 +84,11 @@ def _wait_for_start(process: subprocess.Popen, log: Path) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "serve.log"
+    data_dir = tmp_path_factory.mktemp("serve-data")
     environment = {**os.environ, "EASYCRM_DEMO_USER": DEMO_USER, "EASYCRM_DEMO_PASSWORD": DEMO_PASSWORD}
     with log.open("w") as output:  # a file, not a pipe: a full pipe would stall the server
         process = subprocess.Popen(
-            [str(REPO_ROOT / "scripts" / "easycrm"), "serve", "--port", "0"],
+            [str(REPO_ROOT / "scripts" / "easycrm"), "serve", "--port", "0", "--data-dir", str(data_dir)],
             cwd=REPO_ROOT,
             env=environment,
             stdout=output,
@@ -96,7 +97,7 @@ def app(tmp_path_factory):
     try:
         banner = _wait_for_start(process, log)
         url = re.search(r"Easy CRM is running at (\S+)", banner)[1]
-        moto_endpoint = re.search(r"Local AWS endpoint \(moto\): (\S+)", banner)[1]
+        moto_endpoint = re.search(r"SQS and Cognito (\S+)", banner)[1]
         assert f"Sign in as {DEMO_USER} with password {DEMO_PASSWORD}" in banner
         config = requests.get(f"{url}/config.json", timeout=10).json()
         yield RunningApp(url, moto_endpoint, config)

@@ -66,7 +66,7 @@ def refused_tokens(app) -> dict[str, str | None]:
     other_pool_client = admin.create_user_pool_client(
         UserPoolId=other_pool, ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
-    from scripts.local_stack.cli import create_user
+    from scripts.local_stack.stack import create_user
 
     create_user(admin, other_pool, "stranger@example.com", "Stranger-Passw0rd")
     return {

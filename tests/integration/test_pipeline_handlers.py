@@ -10,6 +10,7 @@ import threading
 import openpyxl
 import pytest
 
+from scripts.local_stack.workers import LocalFunction
 from tests.integration.conftest import OWNER, unique_email
 from tests.support import hostile_files
 
@@ -307,16 +308,15 @@ def test_same_email_in_two_batches_at_the_same_moment_gives_one_lead(pipeline, w
     pipeline.split(second, "race-b.csv")
     messages = pipeline.receive()
     barrier = threading.Barrier(len(messages))
-    handlers = [
-        pipeline.stack.function("deepseek_caller").load_handler(instance=f"race{i}") for i in range(len(messages))
-    ]
+    spec = pipeline.stack.function("deepseek_caller").spec
+    containers = [LocalFunction(spec, instance=f"race{i}") for i in range(len(messages))]
     results = []
 
-    def deliver(message, handler):
+    def deliver(message, container):
         barrier.wait()
-        results.append(pipeline.stack.function("deepseek_caller").invoke(pipeline.sqs_event([message]), handler))
+        results.append(container.invoke(pipeline.sqs_event([message])))
 
-    threads = [threading.Thread(target=deliver, args=pair) for pair in zip(messages, handlers, strict=True)]
+    threads = [threading.Thread(target=deliver, args=pair) for pair in zip(messages, containers, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

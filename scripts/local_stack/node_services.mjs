@@ -1,0 +1,96 @@
+// The local stack's Node-served AWS parts, run as `node scripts/local_stack/node_services.mjs SERVICE DIR`:
+//   dynamodb  dynalite (LevelDB under DIR): DynamoDB with real indexes, each request applied atomically
+//   s3        s3rver (files under DIR): S3 with presigned POST/GET, CORS and multipart uploads
+// Prints `port N` once it listens on 127.0.0.1, then (s3) one `event <json>` line per S3 event, and
+// serves until its stdin closes (its parent stopped or died), so no orphan is left behind.
+import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const [service, directory] = process.argv.slice(2);
+
+function announce(port) {
+  process.stdout.write(`port ${port}\n`);
+}
+
+async function startDynamoDB() {
+  const dynalite = require("dynalite");
+  // Tables become ACTIVE at once; the stack still waits for ACTIVE, as against DynamoDB.
+  const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise((resolve, reject) => server.listen(0, "127.0.0.1", resolve).on("error", reject));
+  announce(server.address().port);
+  return () => new Promise((resolve) => server.close(resolve));
+}
+
+async function startS3() {
+  const S3rver = require("s3rver");
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    directory,
+    silent: true,
+    vhostBuckets: false,
+  });
+  server.on("event", (event) => process.stdout.write(`event ${JSON.stringify(event)}\n`));
+  server.middleware.unshift(multipartHousekeeping(server.store));
+  const { port } = await server.run();
+  announce(port);
+  return () => server.close();
+}
+
+// s3rver stores a multipart upload's parts under the bucket's `uploads/<uploadId>/` until it is
+// completed, but cannot abort or list one: S3's AbortMultipartUpload and ListMultipartUploads, added
+// here so that an export that fails cleans up after itself as it does in AWS.
+function multipartHousekeeping(store) {
+  const escape = (text) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return async (ctx, next) => {
+    const [bucket, ...keyParts] = ctx.path.slice(1).split("/");
+    const uploads = bucket && store.getResourcePath(decodeURIComponent(bucket), undefined, "uploads");
+    if (ctx.method === "DELETE" && keyParts.length && ctx.query.uploadId) {
+      const directory = path.join(uploads, path.basename(ctx.query.uploadId));
+      if (!(await stat(directory).catch(() => null))) {
+        ctx.status = 404;
+        ctx.type = "application/xml";
+        ctx.body = "<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>";
+        return;
+      }
+      await rm(directory, { recursive: true, force: true });
+      ctx.status = 204;
+      return;
+    }
+    if (ctx.method === "GET" && !keyParts.length && "uploads" in ctx.query) {
+      const prefix = ctx.query.prefix || "";
+      const entries = [];
+      for (const uploadId of await readdir(uploads).catch(() => [])) {
+        const directory = path.join(uploads, uploadId);
+        const key = await readFile(path.join(directory, "key"), "utf8").catch(() => null);
+        if (key === null || !key.startsWith(prefix)) continue;
+        const { birthtime } = await stat(directory);
+        entries.push(
+          `<Upload><Key>${escape(key)}</Key><UploadId>${escape(uploadId)}</UploadId>` +
+            `<Initiated>${birthtime.toISOString()}</Initiated></Upload>`,
+        );
+      }
+      ctx.type = "application/xml";
+      ctx.body =
+        `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${escape(bucket)}</Bucket>` +
+        `<Prefix>${escape(prefix)}</Prefix><IsTruncated>false</IsTruncated>${entries.join("")}` +
+        "</ListMultipartUploadsResult>";
+      return;
+    }
+    await next();
+  };
+}
+
+const starters = { dynamodb: startDynamoDB, s3: startS3 };
+if (!starters[service] || !directory) {
+  process.stderr.write("usage: node node_services.mjs dynamodb|s3 DIRECTORY\n");
+  process.exit(2);
+}
+const stop = await starters[service]();
+process.stdin.resume();
+process.stdin.on("end", async () => {
+  await stop();
+  process.exit(0);
+});
