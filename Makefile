@@ -29,6 +29,7 @@ node_modules/.installed: package.json package-lock.json
 # The web app's stylesheet, built by the Tailwind CLI from the classes its HTML and JavaScript use.
 frontend/app.css: node_modules/.installed frontend/tailwind.css frontend/index.html $(wildcard frontend/js/*.js)
 	npx --no-install tailwindcss -i frontend/tailwind.css -o $@ --minify
+	touch $@  # the CLI leaves an unchanged file as it was, and make would build it again every time
 
 frontend: frontend/app.css
 

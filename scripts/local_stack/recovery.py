@@ -42,7 +42,7 @@ def settle_interrupted_uploads(stack) -> dict[str, str]:
             outcomes[record["uploadId"]] = "resumed"
             continue
         why = STOPPED_BEFORE_ARRIVAL if record["status"] == UploadState.UPLOADING else STOPPED_WHILE_IMPORTING
-        closed = wiring.tracker().close(record, closed_by=RESTARTED_BY, why=why)
+        closed = wiring.tracker().close(record, closed_by=RESTARTED_BY, why=why, ends_as=UploadState.FAILED)
         if closed is not None:
             outcomes[record["uploadId"]] = closed["status"]
     if outcomes:

@@ -8,6 +8,8 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,8 @@ class RunningApp:
     url: str
     moto_endpoint: str  # printed by `serve` for developers; only this machine can reach it
     config: dict
+    email: str  # the demo login `serve` printed
+    password: str
 
     def api(self, path: str) -> str:
         return self.config["apiUrl"] + path
@@ -81,16 +85,15 @@ def _wait_for_start(process: subprocess.Popen, log: Path) -> str:
     raise AssertionError(f"scripts/easycrm serve did not start:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    data_dir = tmp_path_factory.mktemp("serve-data")
-    environment = {**os.environ, "EASYCRM_DEMO_USER": DEMO_USER, "EASYCRM_DEMO_PASSWORD": DEMO_PASSWORD}
+@contextmanager
+def serve(data_dir: Path, log: Path, environment: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    """`scripts/easycrm serve --port 0 --data-dir DATA_DIR` until the block ends, then Ctrl-C: it must
+    exit cleanly and take its services with it."""
     with log.open("w") as output:  # a file, not a pipe: a full pipe would stall the server
         process = subprocess.Popen(
             [str(REPO_ROOT / "scripts" / "easycrm"), "serve", "--port", "0", "--data-dir", str(data_dir)],
             cwd=REPO_ROOT,
-            env=environment,
+            env={**os.environ, **(environment or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -98,19 +101,28 @@ def app(tmp_path_factory):
         banner = _wait_for_start(process, log)
         url = re.search(r"Easy CRM is running at (\S+)", banner)[1]
         moto_endpoint = re.search(r"SQS and Cognito (\S+)", banner)[1]
-        assert f"Sign in as {DEMO_USER} with password {DEMO_PASSWORD}" in banner
+        email, password = re.search(r"Sign in as (\S+) with password (\S+)", banner).groups()
         config = requests.get(f"{url}/config.json", timeout=10).json()
-        yield RunningApp(url, moto_endpoint, config)
+        yield RunningApp(url, moto_endpoint, config, email, password)
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl-C
         try:
-            exit_code = process.wait(timeout=30)
+            exit_code = process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
     assert exit_code == 0, log.read_text()
     with pytest.raises(requests.ConnectionError):  # moto stopped with it
         requests.get(moto_endpoint, timeout=5)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    environment = {"EASYCRM_DEMO_USER": DEMO_USER, "EASYCRM_DEMO_PASSWORD": DEMO_PASSWORD}
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with serve(tmp_path_factory.mktemp("serve-data"), log, environment) as running:
+        assert (running.email, running.password) == (DEMO_USER, DEMO_PASSWORD)
+        yield running
 
 
 # --- the web app in Debian's Chromium -------------------------------------------------------------

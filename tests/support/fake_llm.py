@@ -133,6 +133,8 @@ class FakeLlmServer:
         self._default = default or Reply.well()
         self._script: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self.most_in_flight = 0  # the most requests it was answering at one moment
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -184,7 +186,15 @@ def _handler_for(server: FakeLlmServer) -> type[BaseHTTPRequestHandler]:
                 body = raw.decode("utf-8", "replace")
             request = RecordedRequest("POST", self.path, dict(self.headers.items()), body)
             reply = server._next_reply(request)
-            if server._stopping.wait(reply.delay_seconds):
+            with server._lock:
+                server._in_flight += 1
+                server.most_in_flight = max(server.most_in_flight, server._in_flight)
+            try:
+                stopping = server._stopping.wait(reply.delay_seconds)
+            finally:
+                with server._lock:
+                    server._in_flight -= 1
+            if stopping:
                 return
             if self.path != "/chat/completions":
                 self._send(404, {}, _error_body("not found"))

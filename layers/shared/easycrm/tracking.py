@@ -48,13 +48,13 @@ class UploadTracker:
             logger.info("Upload finished", extra={"uploadId": record["uploadId"], "status": state.value})
             metrics.add_metric(name="UploadsFinished", unit=MetricUnit.Count, value=1)
 
-    def close(self, record: dict, *, closed_by: str, why: str) -> dict | None:
+    def close(self, record: dict, *, closed_by: str, why: str, ends_as: UploadState | None = None) -> dict | None:
         """End a non-final upload now, every row accounted; None when it changed meanwhile (read it again).
 
         Before its batches were queued nothing was imported: it ends with 0 rows, `why` as its error.
         After, the ledger's exact counts stand, and the rows no batch accounted for count as failed (or
         cancelled, when the owner had asked to cancel), with a line per worksheet in the rejected-rows
-        report saying why.
+        report saying why. It ends in the state its counts give, or in `ends_as` unless it was cancelled.
         """
         if is_final(record["status"]):
             return None
@@ -62,7 +62,7 @@ class UploadTracker:
             state = UploadState.CANCELLED if record.get("cancelRequested") else UploadState.FAILED
             return self.statuses.close_unsplit(record["uploadId"], state, error=why, forced_by=closed_by)
         ledger = self.ledger.totals(record["uploadId"], int(record["totalBatches"]))
-        plan = plan_close(record, ledger, why)
+        plan = plan_close(record, ledger, why, ends_as)
         if plan.notes:
             self.files.write_reject_part(record["uploadId"], UNPROCESSED_PART, plan.notes)
         has_report = bool(plan.notes) or plan.counts["rejected"] > 0
@@ -89,7 +89,7 @@ class ClosePlan:
     notes: list[dict]
 
 
-def plan_close(record: dict, ledger: LedgerTotals, why: str) -> ClosePlan:
+def plan_close(record: dict, ledger: LedgerTotals, why: str, ends_as: UploadState | None = None) -> ClosePlan:
     """The ledger's exact counts stand; the rows no batch accounted for count as failed, or as cancelled
     when the owner had asked to cancel. Batches a cancel kept from being sent were counted already
     (`unsentRows`)."""
@@ -111,7 +111,10 @@ def plan_close(record: dict, ledger: LedgerTotals, why: str) -> ClosePlan:
             notes.append(_unprocessed_note(sheet, sheet_missing, counter, why))
     if missing and not notes:  # a CSV file has no worksheets
         notes.append(_unprocessed_note(None, missing, counter, why))
-    return ClosePlan(final_state({**record, **counts}), counts, sheet_counts, notes)
+    state = final_state({**record, **counts})
+    if ends_as is not None and state != UploadState.CANCELLED:
+        state = ends_as
+    return ClosePlan(state, counts, sheet_counts, notes)
 
 
 def _unprocessed_note(worksheet: str | None, rows: int, counter: str, why: str) -> dict:
