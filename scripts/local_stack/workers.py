@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import threading
+import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -86,17 +87,16 @@ class S3Delivery:
 
 
 class _Worker:
-    """The loop of a worker process: poll, invoke, settle, until told to stop or orphaned."""
+    """The loop of a worker process: poll, invoke, settle, until told to stop."""
 
     def __init__(self, stop, name: str):
         self.stop = stop
         self.name = name
-        self.parent = os.getppid()
         self.sqs = boto3.session.Session().client("sqs", region_name=REGION)
 
     def run(self) -> None:
-        _ignore_interrupts()
-        while not self.stop.is_set() and os.getppid() == self.parent:
+        _become_worker()
+        while not self.stop.is_set():
             try:
                 self.poll_once()
             except BaseException:  # whatever a handler raises, the worker lives on
@@ -295,8 +295,19 @@ def _discard_unpublished_metrics() -> None:
 _api_functions: dict[str, LocalFunction] = {}  # in an API worker process: the handlers it has loaded
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the stack, which then stops its workers
+def _become_worker() -> None:
+    """Set up a worker process: Ctrl-C is for the stack, which then stops its workers; and a worker whose
+    stack died exits at once, mid-invocation if need be, as Lambda ends a container (else it would go on
+    retrying calls to services that are gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, name="orphan-watch", daemon=True).start()
 
 
 def _invoke_api_function(spec: FunctionSpec, event: dict) -> Any:
@@ -317,7 +328,7 @@ class ApiFunctions:
         self._lock = threading.Lock()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.processes, mp_context=_SPAWN, initializer=_ignore_interrupts)
+        return ProcessPoolExecutor(max_workers=self.processes, mp_context=_SPAWN, initializer=_become_worker)
 
     def invoke(self, spec: FunctionSpec, event: dict) -> Any:
         pool = self._pool

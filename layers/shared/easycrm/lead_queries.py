@@ -46,6 +46,14 @@ SORT_ATTRIBUTES = {"createdAt": "createdAt", "name": "nameKey", "company": "comp
 SORT_INDEXES = {"createdAt": "byCreatedAt", "name": "byName", "company": "byCompany", "email": "byEmail"}
 INDUSTRY_INDEX = "byIndustry"
 SOURCE_INDEX = "bySource"
+INDEX_SORT_KEYS = {
+    "byCreatedAt": "createdAt",
+    "byName": "nameKey",
+    "byCompany": "companyKey",
+    "byEmail": "emailKey",
+    INDUSTRY_INDEX: "createdAt",
+    SOURCE_INDEX: "createdAt",
+}
 LIST_KEY = "listKey"
 FILTER_ATTRIBUTES = {"company": "companyKey", "industry": "industryKey", "source": "sourceKey"}
 SEARCH_ATTRIBUTES = ("nameKey", "companyKey", "emailKey")
@@ -236,6 +244,12 @@ class Plan:
     descending: bool = True
 
     @property
+    def search_in_filter(self) -> bool:
+        """DynamoDB refuses a FilterExpression on the queried index's keys, so when the index is sorted by
+        a searched attribute (`byName`, `byCompany`, `byEmail`) the search runs on the entries read."""
+        return self.index is None or INDEX_SORT_KEYS[self.index] not in SEARCH_ATTRIBUTES
+
+    @property
     def reads(self) -> str:
         """What the plan costs, in words (logged, and listed in the README)."""
         if self.counted:
@@ -282,6 +296,10 @@ def plan_for(query: LeadQuery) -> Plan:
     if query.upload_id is not None:
         return Plan(None, upload_id=query.upload_id, **common)
     return Plan(SORT_INDEXES[query.sort_by], shards, ordered=True, **common)
+
+
+def matches_search(entry: Mapping, search: str) -> bool:
+    return any(search in str(entry.get(attribute) or "") for attribute in SEARCH_ATTRIBUTES)
 
 
 def order_key(entry: Mapping, sort_attribute: str) -> tuple[str, str]:

@@ -78,9 +78,12 @@ class BatchProcessor:
             else:
                 clean.append((number, result.lead))
         leads = self._improve([lead for _, lead in clean], record)
-        for (number, _), lead in zip(clean, leads, strict=True):
-            source = SourceRef(message.upload_id, message.file_name, message.worksheet, number)
-            if self.leads.merge(dedup_key(lead), lead, source):
+        rows = [
+            (dedup_key(lead), lead, SourceRef(message.upload_id, message.file_name, message.worksheet, number))
+            for (number, _), lead in zip(clean, leads, strict=True)
+        ]
+        for created in self.leads.merge_rows(rows):
+            if created:
                 outcome.created += 1
             else:
                 outcome.updated += 1

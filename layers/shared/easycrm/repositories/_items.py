@@ -1,9 +1,15 @@
-"""Conversions between DynamoDB's Decimal/set values and plain JSON-friendly Python."""
+"""Conversions between DynamoDB's Decimal/set values and plain JSON-friendly Python, and DynamoDB's typed
+attribute values (`{"S": ...}`) for the low-level client."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
 
 
 def plain(value: Any) -> Any:
@@ -16,3 +22,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(plain(item) for item in value)
     return value
+
+
+def typed(values: dict[str, Any]) -> dict[str, dict]:
+    """Python values (str, int, set, dict, ...) as the low-level client sends them, as the resource would."""
+    return {name: _SERIALIZER.serialize(value) for name, value in values.items()}
+
+
+def untyped(item: dict[str, dict]) -> dict[str, Any]:
+    """An item from the low-level client as the resource returns it (numbers as Decimal, sets as set)."""
+    return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from easycrm import aws
 from easycrm.clock import utc_now_iso
-from easycrm.repositories._items import plain
+from easycrm.repositories._items import plain, typed, untyped
 from easycrm.status import COUNTERS, BatchOutcome
 
 SHARD_BATCHES = 500
@@ -40,7 +40,7 @@ class LedgerTotals:
 
 class BatchLedger:
     def __init__(self, table_name: str):
-        self._table = aws.dynamodb_table(table_name)
+        self._client = aws.dynamodb_client()  # one record per batch: see aws.dynamodb_client
         self._table_name = table_name
 
     def record(self, upload_id: str, batch_index: int, outcome: BatchOutcome) -> bool:
@@ -57,29 +57,29 @@ class BatchLedger:
                 names[f"#s{position}"] = f"{_SHEET_PREFIX}{counter}#{outcome.worksheet}"
                 adds.append(f"#s{position} :{counter}")
         try:
-            self._table.update_item(
-                Key={"uploadId": shard_key(upload_id, batch_index // SHARD_BATCHES)},
+            self._client.update_item(
+                TableName=self._table_name,
+                Key=typed({"uploadId": shard_key(upload_id, batch_index // SHARD_BATCHES)}),
                 UpdateExpression=f"SET updatedAt = :now ADD {', '.join(adds)}",
                 ConditionExpression="NOT contains(doneBatches, :index)",
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=typed(values),
                 **({"ExpressionAttributeNames": names} if names else {}),
             )
-        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+        except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
     def totals(self, upload_id: str, total_batches: int) -> LedgerTotals:
         """Sum every shard of the upload (consistent reads; one BatchGetItem per 100 shards)."""
         shards = -(-total_batches // SHARD_BATCHES)
-        keys = [{"uploadId": shard_key(upload_id, shard)} for shard in range(shards)]
+        keys = [typed({"uploadId": shard_key(upload_id, shard)}) for shard in range(shards)]
         totals = LedgerTotals()
-        client = self._table.meta.client
         for start in range(0, len(keys), _BATCH_GET_KEYS):
             request = {self._table_name: {"Keys": keys[start : start + _BATCH_GET_KEYS], "ConsistentRead": True}}
             while request:
-                response = client.batch_get_item(RequestItems=request)
+                response = self._client.batch_get_item(RequestItems=request)
                 for item in response["Responses"].get(self._table_name, []):
-                    _add_shard(totals, plain(item))
+                    _add_shard(totals, plain(untyped(item)))
                 request = response.get("UnprocessedKeys") or {}
         return totals
 

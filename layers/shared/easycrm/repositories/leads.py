@@ -29,13 +29,16 @@ from easycrm.lead_queries import (
     key_value,
     list_key,
     list_keys,
+    matches_search,
     order_key,
     plan_for,
     sort_value,
 )
 from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
-from easycrm.repositories._items import plain
+from easycrm.repositories._items import plain, typed
 
+# Past a page's end, entries tied with its last one are read in pages of this many.
+TIE_READ_AHEAD = 10
 # The exact number of leads lives in one item of the table, outside every index.
 COUNTER_ID = "#meta#leadCount"
 # A lead lists at most this many contributing rows in `sources` (~35 KB); later rows still merge their
@@ -47,18 +50,42 @@ BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the la
 class LeadRepository:
     def __init__(self, table_name: str):
         self._table = aws.dynamodb_table(table_name)
+        self._client = aws.dynamodb_client()  # merges, one per row: see aws.dynamodb_client
         self._table_name = table_name
 
     def merge(self, key: str, lead: dict[str, str], source: SourceRef) -> bool:
-        """Create or merge the lead for `key`; True when this row created it.
+        """Create or merge the lead for `key`; True when this row created it (see merge_rows)."""
+        [created] = self.merge_rows([(key, lead, source)])
+        return created
+
+    def merge_rows(self, rows: Iterable[tuple[str, dict[str, str], SourceRef]]) -> list[bool]:
+        """Create or merge each row's lead (key, lead, source), in order; per row, True when it created it.
+
+        One UpdateItem per row, then one increment of the lead counter for all the leads they inserted
+        (a write per batch instead of one per new lead). The increment is made even when a later row
+        fails: the redelivery inserts nothing, so it would never be made up.
+        """
+        created: list[bool] = []
+        inserted = 0
+        try:
+            for key, lead, source in rows:
+                row_created, row_inserted = self._merge(key, lead, source)
+                created.append(row_created)
+                inserted += row_inserted
+        finally:
+            if inserted:
+                self._count_new_leads(inserted)
+        return created
+
+    def _merge(self, key: str, lead: dict[str, str], source: SourceRef) -> tuple[bool, bool]:
+        """Create or merge the lead for `key`: whether this row created it, and whether this call inserted it.
 
         Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
         A retry of the row that created the lead still reports it as created (via `origin.createdBy`).
 
         The same UpdateItem keeps the index attributes (`lead_queries`) in step: `listKey` and
         `emailKey` never change for a lead; `nameKey`/`companyKey` follow name/company (a blank sort
-        value until there is one); `industryKey`/`sourceKey` only exist once there is a value. When the
-        UpdateItem inserted the item, the lead counter is incremented (one more write per new lead).
+        value until there is one); `industryKey`/`sourceKey` only exist once there is a value.
         """
         token = source.token()
         origin = {
@@ -106,39 +133,41 @@ class LeadRepository:
             else:
                 sets.append(f"#f{position} = :f{position}")
         update = {
-            "Key": {"leadId": lead_id},
+            "TableName": self._table_name,
+            "Key": typed({"leadId": lead_id}),
             **({"ExpressionAttributeNames": names} if names else {}),
             "ReturnValues": "ALL_OLD",
         }
         try:
-            response = self._table.update_item(
+            response = self._client.update_item(
                 UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
                 ConditionExpression="attribute_not_exists(sources) OR size(sources) < :maxSources",
-                ExpressionAttributeValues={**values, ":tokens": {token}, ":maxSources": MAX_SOURCES},
+                ExpressionAttributeValues=typed({**values, ":tokens": {token}, ":maxSources": MAX_SOURCES}),
                 **update,
             )
-        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+        except self._client.exceptions.ConditionalCheckFailedException:
             # The lead already lists MAX_SOURCES rows (the same person on every row of a huge file): merge
             # the values, and only count the row, so the item stays far below DynamoDB's 400 KB.
-            self._table.update_item(
+            self._client.update_item(
                 UpdateExpression=f"SET {', '.join(sets)} ADD sourcesOmitted :one, uploadIds :uploads",
-                ExpressionAttributeValues={**values, ":one": 1},
+                ExpressionAttributeValues=typed({**values, ":one": 1}),
                 **update,
             )
-            return False  # the lead existed (it has sources), and this row did not create it
+            return False, False  # the lead existed (it has sources), and this row did not create it
         previous = response.get("Attributes")
         if previous is None:
-            self._count_new_lead()
-        return previous is None or previous["origin"]["createdBy"] == token
+            return True, True
+        return previous["origin"]["M"]["createdBy"]["S"] == token, False  # typed: {"M": {"createdBy": {"S": ...}}}
 
-    def _count_new_lead(self) -> None:
-        """+1 on the lead counter, only when this call's UpdateItem inserted the item (so a redelivered
-        row adds nothing). Not transactional: a crash between the two writes leaves the counter one short
-        (`recount` repairs it); TransactWriteItems would make every new lead far slower."""
-        self._table.update_item(
-            Key={"leadId": COUNTER_ID},
-            UpdateExpression="ADD leadCount :one",
-            ExpressionAttributeValues={":one": 1},
+    def _count_new_leads(self, count: int) -> None:
+        """+count on the lead counter: the leads merges inserted (a redelivered row inserts nothing, so it
+        adds nothing). Not transactional: a crash between the inserts and this write leaves the counter
+        short by them (`recount` repairs it); TransactWriteItems would make every new lead far slower."""
+        self._client.update_item(
+            TableName=self._table_name,
+            Key=typed({"leadId": COUNTER_ID}),
+            UpdateExpression="ADD leadCount :count",
+            ExpressionAttributeValues=typed({":count": count}),
         )
 
     def get(self, lead_id: str) -> dict | None:
@@ -253,7 +282,9 @@ class LeadRepository:
 
     def _entries(self, plan: Plan, limit: int | None = None) -> Iterator[dict]:
         """Index entries (leadId + sort value) of the matching leads; in the plan's order when `ordered`."""
-        projection = f"leadId, {plan.sort_attribute}"
+        search_here = None if plan.search_in_filter else plan.search  # see Plan.search_in_filter
+        searched = SEARCH_ATTRIBUTES if search_here else ()
+        projection = ", ".join(dict.fromkeys(("leadId", plan.sort_attribute, *searched)))
         condition = _filter_condition(plan)
         if plan.index is None:
             kwargs: dict = {"ProjectionExpression": projection}
@@ -273,23 +304,34 @@ class LeadRepository:
             }
             if condition is not None:
                 kwargs["FilterExpression"] = condition
-            streams.append(self._pages(self._table.query, kwargs, limit))
+            stream = _ties_by_lead_id(self._pages(self._table.query, kwargs, limit, plan.sort_attribute), plan)
+            if search_here:
+                stream = (entry for entry in stream if matches_search(entry, search_here))
+            streams.append(stream)
         if len(streams) == 1:
             return streams[0]
         return heapq.merge(*streams, key=lambda entry: order_key(entry, plan.sort_attribute), reverse=plan.descending)
 
     @staticmethod
-    def _pages(operation: Callable[..., dict], kwargs: dict, limit: int | None) -> Iterator[dict]:
-        """Follow LastEvaluatedKey; with a limit (and no filter), read no more entries than that."""
+    def _pages(
+        operation: Callable[..., dict], kwargs: dict, limit: int | None, sort_attribute: str = ""
+    ) -> Iterator[dict]:
+        """Follow LastEvaluatedKey; with a limit (and no filter), read about that many entries: up to the
+        limit, and past it the entries tied with the last one, which may sort before it by leadId."""
         read = 0
+        boundary: object = None  # the sort value of the limit-th entry, once read
         while True:
             if limit is not None:
-                kwargs["Limit"] = max(limit - read, 1)
+                kwargs["Limit"] = max(limit - read, 1) if boundary is None else TIE_READ_AHEAD
             page = operation(**kwargs)
-            items = page.get("Items", [])
-            yield from items
-            read += page.get("ScannedCount", len(items))
-            if "LastEvaluatedKey" not in page or (limit is not None and read >= limit):
+            for item in page.get("Items", []):
+                if boundary is not None and item.get(sort_attribute) != boundary:
+                    return
+                yield item
+                read += 1
+                if limit is not None and boundary is None and read >= limit:
+                    boundary = item.get(sort_attribute)
+            if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
@@ -310,9 +352,21 @@ class LeadRepository:
         return total
 
 
+def _ties_by_lead_id(entries: Iterator[dict], plan: Plan) -> Iterator[dict]:
+    """An index returns entries with equal sort values in no defined order; the listing's order is total
+    (sort value, then leadId), so each run of equal values is put in leadId order."""
+    run: list[dict] = []
+    for entry in entries:
+        if run and entry.get(plan.sort_attribute) != run[0].get(plan.sort_attribute):
+            yield from sorted(run, key=lambda item: item["leadId"], reverse=plan.descending)
+            run = []
+        run.append(entry)
+    yield from sorted(run, key=lambda item: item["leadId"], reverse=plan.descending)
+
+
 def _filter_condition(plan: Plan) -> ConditionBase | None:
     conditions: list[ConditionBase] = [Attr(attribute).eq(value) for attribute, value in plan.filters.items()]
-    if plan.search:
+    if plan.search and plan.search_in_filter:
         conditions.append(reduce(lambda a, b: a | b, (Attr(name).contains(plan.search) for name in SEARCH_ATTRIBUTES)))
     if plan.upload_id is not None and plan.index is None:
         conditions.append(Attr("uploadIds").contains(plan.upload_id))

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from easycrm import aws
 from easycrm.clock import utc_now_iso
-from easycrm.repositories._items import plain
+from easycrm.repositories._items import plain, typed, untyped
 from easycrm.status import COUNTERS, FINAL_STATES, BatchOutcome, UploadState
 
 OWNER_INDEX = "owner-createdAt-index"
@@ -29,16 +29,21 @@ def _conditional_check_failed(error: ClientError) -> bool:
 class StatusRepository:
     def __init__(self, table_name: str):
         self._table = aws.dynamodb_table(table_name)
+        self._client = aws.dynamodb_client()  # every batch reads and updates its upload: see aws.dynamodb_client
+        self._table_name = table_name
 
     def _update(self, upload_id: str, **kwargs) -> dict | None:
         """UpdateItem that returns the new item, or None when its condition does not hold."""
+        kwargs["ExpressionAttributeValues"] = typed(kwargs["ExpressionAttributeValues"])
         try:
-            response = self._table.update_item(Key={"uploadId": upload_id}, ReturnValues="ALL_NEW", **kwargs)
+            response = self._client.update_item(
+                TableName=self._table_name, Key=typed({"uploadId": upload_id}), ReturnValues="ALL_NEW", **kwargs
+            )
         except ClientError as error:
             if _conditional_check_failed(error):
                 return None
             raise
-        return _public(response["Attributes"])
+        return _public(untyped(response["Attributes"]))
 
     def create(self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str) -> dict:
         now = utc_now_iso()
@@ -66,13 +71,14 @@ class StatusRepository:
 
     def get_processing_state(self, upload_id: str) -> dict | None:
         """What a batch needs to know, read without the rest of the record (worksheets, errors)."""
-        item = self._table.get_item(
-            Key={"uploadId": upload_id},
+        item = self._client.get_item(
+            TableName=self._table_name,
+            Key=typed({"uploadId": upload_id}),
             ProjectionExpression="uploadId, #status, cancelRequested, llmError",
             ExpressionAttributeNames={"#status": "status"},
             ConsistentRead=True,
         ).get("Item")
-        return _public(item) if item else None
+        return _public(untyped(item)) if item else None
 
     def mark_uploaded(self, upload_id: str, file_size: int) -> dict | None:
         return self._update(
