@@ -88,7 +88,10 @@ def node_service(name: str, service: str, directory: Path, on_line: Callable[[st
     if not (REPO_ROOT / "node_modules" / "dynalite").is_dir():
         raise ServiceStartError("node_modules is missing dynalite and s3rver: run `make setup`")
     directory.mkdir(parents=True, exist_ok=True)
-    return ServiceProcess(name, [node, str(NODE_SERVICES), service, str(directory)], on_line)
+    # s3rver makes ListObjects continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider:
+    # without it, every listing longer than a page (1,000 keys) fails.
+    command = [node, "--openssl-legacy-provider", str(NODE_SERVICES), service, str(directory)]
+    return ServiceProcess(name, command, on_line)
 
 
 def moto_service() -> ServiceProcess:

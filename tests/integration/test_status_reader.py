@@ -267,3 +267,14 @@ def test_uploads_limit_must_be_between_1_and_100(pipeline, limit):
     assert code == 400
     assert body["error"]["code"] == "INVALID_REQUEST"
     assert "limit" in body["error"]["message"]
+
+
+def test_a_report_of_more_parts_than_one_listing_page_is_whole(stack, wiring):
+    """S3 lists 1,000 keys a page: a report assembled from more parts follows the continuation token."""
+    files = wiring.files()
+    upload_id = f"many-parts-{uuid.uuid4().hex[:8]}"
+    for part in range(1001):
+        files.write_reject_part(upload_id, f"{part:08d}", [{"row": part + 2, "reason": "Rejected", "values": ""}])
+    key = files.assemble_rejects_report(upload_id)
+    report = stack.client("s3").get_object(Bucket=files.bucket, Key=key)["Body"].read().decode("utf-8-sig")
+    assert len(report.splitlines()) == 1 + 1001
