@@ -18,7 +18,7 @@ import requests
 from scripts.local_stack.gateway import Gateway
 from scripts.local_stack.recovery import STOPPED_BEFORE_ARRIVAL, STOPPED_WHILE_IMPORTING
 from scripts.local_stack.stack import LocalStack
-from tests.e2e.conftest import REPO_ROOT, serve
+from tests.e2e.conftest import REPO_ROOT, RunningApp, serve
 from tests.support.fake_llm import FakeLlmServer, Reply
 
 FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
@@ -215,22 +215,11 @@ def test_the_gateway_serves_requests_side_by_side(tmp_path, monkeypatch):
         with LocalStack() as stack:
             gateway = Gateway(stack, port=0).start()
             try:
-                stack.add_user("side@example.com", "Side-by-side-1")
+                email, password = "side@example.com", "Side-by-side-1"
+                stack.add_user(email, password)
                 config = gateway.config()
-                signed_in = requests.post(
-                    config["cognitoEndpoint"],
-                    headers={
-                        "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-                        "Content-Type": "application/x-amz-json-1.1",
-                    },
-                    json={
-                        "AuthFlow": "USER_PASSWORD_AUTH",
-                        "ClientId": config["userPoolClientId"],
-                        "AuthParameters": {"USERNAME": "side@example.com", "PASSWORD": "Side-by-side-1"},
-                    },
-                    timeout=30,
-                ).json()
-                headers = {"Authorization": signed_in["AuthenticationResult"]["IdToken"]}
+                app = RunningApp(gateway.url, stack.endpoint("cognito-idp"), config, email, password)
+                headers = app.headers(email, password)
                 statuses = []
 
                 def ask() -> None:
