@@ -69,9 +69,11 @@ def _speed_up_moto_sqs_counts() -> None:
 
 
 class _KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 so boto3 reuses its connections instead of opening one per call."""
+    """HTTP/1.1 so boto3 reuses its connections instead of opening one per call; without Nagle's
+    algorithm, or each answer's body (written after its headers) would wait 40 ms for a delayed ACK."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
 
 def main() -> None:
