@@ -68,6 +68,27 @@ def _speed_up_moto_sqs_counts() -> None:
     Queue.approximate_number_of_messages_not_visible = property(approximate_number_of_messages_not_visible)
 
 
+def _make_moto_sqs_thread_safe() -> None:
+    """moto's SQS queue is a list that DeleteMessage rebuilds while SendMessage appends to it under a lock
+    the rebuild does not take: a message sent during a delete can vanish (a 50,000-row import lost 5 of
+    its 5,000 batches). Deleting and receiving take the queue's lock too; a long poll's wait releases it."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    delete_message = Queue.delete_message
+    receive_message = SQSBackend.receive_message
+
+    def locked_delete_message(self, receipt_handle):
+        with self._messages_lock:
+            return delete_message(self, receipt_handle)
+
+    def locked_receive_message(self, queue_name, *args, **kwargs):
+        with self.get_queue(queue_name)._messages_lock:
+            return receive_message(self, queue_name, *args, **kwargs)
+
+    Queue.delete_message = locked_delete_message
+    SQSBackend.receive_message = locked_receive_message
+
+
 class _KeepAliveHandler(WSGIRequestHandler):
     """HTTP/1.1 so boto3 reuses its connections instead of opening one per call; without Nagle's
     algorithm, or each answer's body (written after its headers) would wait 40 ms for a delayed ACK."""
@@ -80,6 +101,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _speed_up_moto_sqs_receive()
     _speed_up_moto_sqs_counts()
+    _make_moto_sqs_thread_safe()
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_KeepAliveHandler)
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
