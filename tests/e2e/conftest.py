@@ -73,6 +73,17 @@ class RunningApp:
         create_user(self.cognito_admin(), self.config["userPoolId"], email, password, groups)
 
 
+def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
+    """The first truthy value of `condition()`, polled until `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not met in {timeout} s")
+
+
 def _wait_for_start(process: subprocess.Popen, log: Path) -> str:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:

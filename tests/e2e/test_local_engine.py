@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import requests
@@ -18,7 +17,8 @@ import requests
 from scripts.local_stack.gateway import Gateway
 from scripts.local_stack.recovery import STOPPED_BEFORE_ARRIVAL, STOPPED_WHILE_IMPORTING
 from scripts.local_stack.stack import LocalStack
-from tests.e2e.conftest import REPO_ROOT, RunningApp, serve
+from tests.e2e.conftest import REPO_ROOT, RunningApp, serve, wait_for
+from tests.e2e.test_api_journey import upload_file
 from tests.support.fake_llm import FakeLlmServer, Reply
 
 FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
@@ -44,37 +44,10 @@ def sub_of(id_token: str) -> str:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 
 
-def wait_for(condition, timeout: float = 120.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"{what} not met in {timeout} s")
-
-
 def uploads_by_id(app, headers: dict) -> dict[str, dict]:
     response = requests.get(app.api("/uploads"), headers=headers, timeout=30)
     assert response.status_code == 200, response.text
     return {upload["uploadId"]: upload for upload in response.json()["uploads"]}
-
-
-def post_file(app, headers: dict, path: Path) -> str:
-    data = path.read_bytes()
-    started = requests.post(
-        app.api("/upload"),
-        headers=headers,
-        json={"fileName": path.name, "fileSize": len(data), "contentType": "text/csv"},
-        timeout=30,
-    )
-    assert started.status_code == 201, started.text
-    upload = started.json()
-    posted = requests.post(
-        upload["upload"]["url"], data=upload["upload"]["fields"], files={"file": (path.name, data)}, timeout=60
-    )
-    assert posted.status_code in (200, 204), posted.text
-    return upload["uploadId"]
 
 
 def test_a_data_directory_keeps_leads_uploads_and_reports_across_restarts(tmp_path):
@@ -105,9 +78,10 @@ def test_a_data_directory_keeps_leads_uploads_and_reports_across_restarts(tmp_pa
         assert uploads[summary["uploadId"]]["created"] == 40
         report = requests.get(uploads[summary["uploadId"]]["rejectsUrl"], timeout=30)
         assert report.status_code == 200 and b"not-an-email-1" in report.content
-        big_id = post_file(app, headers, big)
+        big_id = upload_file(app, headers, big)
         wait_for(
             lambda: uploads_by_id(app, headers)[big_id].get("completedBatches", 0) >= 3,
+            timeout=120,
             what="the big upload under way",
         )
 
@@ -123,6 +97,7 @@ def test_a_data_directory_keeps_leads_uploads_and_reports_across_restarts(tmp_pa
         assert again.status_code == 200 and again.content == report.content
         settled = wait_for(
             lambda: (upload := uploads_by_id(app, headers)[big_id])["status"] in FINAL and upload,
+            timeout=120,
             what="the stopped upload settled",
         )
         assert accounted(settled), settled
@@ -197,7 +172,7 @@ def test_a_restart_resumes_stored_files_and_closes_what_was_in_flight(tmp_path):
             found = {upload_id: statuses.get(upload_id) for upload_id in ids}
             return found if all(record["status"] in FINAL for record in found.values()) else None
 
-        records = wait_for(all_final, what="every left-over upload final")
+        records = wait_for(all_final, timeout=120, what="every left-over upload final")
     for upload_id in ("stored-not-read", "arrived-unnoticed"):
         assert (records[upload_id]["status"], records[upload_id]["rows"]) == ("completed", 2), records[upload_id]
     assert records["never-arrived"]["status"] == "failed"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import requests
 
 from scripts.local_stack.apigw import proxy_event
 from scripts.local_stack.stack import LocalStack
+from tests.e2e.conftest import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,16 +23,6 @@ def running_stack():
         with LocalStack(parameter_overrides={"BatchVisibilityTimeoutSeconds": "1"}) as stack:
             stack.start_workers()
             yield stack
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_failing_batch_is_retried_then_dead_lettered(running_stack):
