@@ -359,15 +359,24 @@ def test_llm_improves_presentation_but_never_contact_fields(pipeline, wiring, mo
     assert email not in json.dumps(fake_llm.requests[0].body)  # contact details are never sent out
 
 
+def test_llm_is_asked_about_at_most_ten_leads_per_request(pipeline, wiring, monkeypatch, fake_llm):
+    _use_llm(monkeypatch, wiring, fake_llm)
+    rows = [["Name", "Email"]] + [[f"person {i}", unique_email()] for i in range(25)]
+    upload_id = pipeline.run("chunked.csv", csv_bytes(rows))
+    assert wiring.statuses().get(upload_id)["created"] == 25
+    asked = [len(json.loads(request.user)["leads"]) for request in fake_llm.requests]
+    assert asked == [10, 10, 5]  # one batch of 25 rows, in three requests
+
+
 def test_llm_balance_exhausted_stops_calls_and_is_shown_in_status(pipeline, wiring, monkeypatch, fake_llm):
     from tests.support.fake_llm import Reply
 
     _use_llm(monkeypatch, wiring, fake_llm)
-    fake_llm.script([Reply.error(402, message="Insufficient Balance")])
-    rows = [["Name", "Email"]] + [[f"person {i}", unique_email()] for i in range(7)]
+    fake_llm.script([Reply.well(), Reply.error(402, message="Insufficient Balance")])
+    rows = [["Name", "Email"]] + [[f"person {i}", unique_email()] for i in range(27)]
     upload_id = pipeline.run("broke.csv", csv_bytes(rows))
     record = wiring.statuses().get(upload_id)
     assert record["status"] == "completed"
-    assert record["created"] == 7  # the rules still import every row
+    assert record["created"] == 27  # the rules still import every row
     assert "balance" in record["llmError"].lower()
-    assert len(fake_llm.requests) == 1  # no call after the 402
+    assert len(fake_llm.requests) == 2  # no call after the 402, not even for the batch's last 7 leads

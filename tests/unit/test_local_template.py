@@ -259,7 +259,7 @@ def test_every_function_gets_the_design_environment(template):
 def test_the_template_environment_is_valid_settings(template):
     environment = by_id(template)["DeepSeekCallerFunction"].environment
     settings = Settings.from_env(environment)
-    assert settings.batch_size == 10
+    assert settings.batch_size == 50
     assert settings.max_upload_mb == 25
     assert settings.llm_provider == "rules"
     assert not settings.llm_enabled

@@ -8,7 +8,7 @@ SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:deepseek-AbCd
 
 def test_defaults_from_an_empty_environment():
     settings = Settings.from_env({})
-    assert settings.batch_size == 10
+    assert settings.batch_size == 50
     assert settings.max_upload_mb == 25
     assert settings.max_upload_bytes == 25 * 1024 * 1024
     assert settings.default_region == "US"

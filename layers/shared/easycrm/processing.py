@@ -15,6 +15,9 @@ from easycrm.tracking import UploadTracker
 
 INTERNAL_ERROR_REASON = "The row could not be processed (internal error); it was not imported"
 REPORT_VALUE_CHARS = 2000
+# Leads per model request: a batch holds up to 100 rows, and an answer for 10 leads comes back well
+# within the request timeout.
+LEADS_PER_LLM_REQUEST = 10
 
 
 class BatchProcessor:
@@ -91,13 +94,17 @@ class BatchProcessor:
     def _improve(self, leads: list[dict[str, str]], record: dict) -> list[dict[str, str]]:
         if self.llm is None or not leads or record.get("llmError"):
             return leads
-        try:
-            improved, report = improve_leads(self.llm, leads)
-        except (LlmBalanceExhausted, LlmAuthError) as error:
-            self.tracker.statuses.record_llm_error(record["uploadId"], str(error))
-            return leads
-        if report.fallback_reason:
-            logger.warning("LLM fell back to the rules", extra={"reason": report.fallback_reason})
+        improved: list[dict[str, str]] = []
+        for start in range(0, len(leads), LEADS_PER_LLM_REQUEST):
+            chunk = leads[start : start + LEADS_PER_LLM_REQUEST]
+            try:
+                chunk_improved, report = improve_leads(self.llm, chunk)
+            except (LlmBalanceExhausted, LlmAuthError) as error:
+                self.tracker.statuses.record_llm_error(record["uploadId"], str(error))
+                return improved + leads[start:]  # the rest keep their rule values
+            if report.fallback_reason:
+                logger.warning("LLM fell back to the rules", extra={"reason": report.fallback_reason})
+            improved.extend(chunk_improved)
         return improved
 
     @staticmethod

@@ -16,7 +16,7 @@ class Settings:
     status_table: str = ""
     upload_bucket: str = ""
     queue_url: str = ""
-    batch_size: int = 10
+    batch_size: int = 50
     max_upload_mb: int = 25
     default_region: str = "US"
     llm_provider: str = "rules"
@@ -55,7 +55,7 @@ class Settings:
             status_table=env.get("PROCESSING_STATUS_TABLE", ""),
             upload_bucket=env.get("UPLOAD_BUCKET", ""),
             queue_url=env.get("PROCESSING_QUEUE_URL", ""),
-            batch_size=_positive_int(env, "BATCH_SIZE", 10),
+            batch_size=_positive_int(env, "BATCH_SIZE", 50),
             max_upload_mb=_positive_int(env, "MAX_UPLOAD_MB", 25),
             default_region=(env.get("DEFAULT_REGION") or "US").upper(),
             llm_provider=provider,
