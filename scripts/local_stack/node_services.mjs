@@ -15,7 +15,9 @@ function announce(port) {
 }
 
 async function startDynamoDB() {
-  cacheActiveTables(require("dynalite/db"));
+  const db = require("dynalite/db");
+  cacheActiveTables(db);
+  batchIndexWrites(db);
   const dynalite = require("dynalite");
   // Tables become ACTIVE at once; the stack still waits for ACTIVE, as against DynamoDB.
   const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -55,6 +57,35 @@ function cacheActiveTables(db) {
     };
     return store;
   };
+}
+
+// dynalite writes an item's index entries one LevelDB put at a time (six for a lead), after their
+// deletes, and rewrites entries that did not change. Here they go in one LevelDB batch, without the
+// unchanged ones: a merge waits on two LevelDB round trips fewer, and a re-imported lead writes no index.
+// The keys are dynalite 4's own ("index-<type>~<table>~<index>~<key>", package.json pins the version).
+function batchIndexWrites(db) {
+  db.updateIndexes = (store, table, existingItem, item, callback) => {
+    if (!existingItem && !item) return callback();
+    const operations = [];
+    for (const indexType of ["Local", "Global"]) {
+      const indexes = table[`${indexType}SecondaryIndexes`] || [];
+      const { puts, deletes } = db.getIndexActions(indexes, existingItem, item, table);
+      const prefix = (index) => `index-${indexType.toLowerCase()}~${table.TableName}~${index}~`;
+      for (const { index, key } of deletes) operations.push({ type: "del", key: prefix(index) + key });
+      const unchanged = new Set(
+        existingItem ? db.getIndexActions(indexes, null, existingItem, table).puts.map(entryText) : [],
+      );
+      for (const put of puts) {
+        if (!unchanged.has(entryText(put))) operations.push({ type: "put", key: prefix(put.index) + put.key, value: put.item });
+      }
+    }
+    if (!operations.length) return process.nextTick(callback);
+    store.db.batch(operations, callback);
+  };
+}
+
+function entryText({ index, key, item }) {
+  return JSON.stringify([index, key, item]);
 }
 
 async function startS3() {

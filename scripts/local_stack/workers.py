@@ -96,6 +96,7 @@ class _Worker:
 
     def run(self) -> None:
         _become_worker()
+        os.nice(EVENT_WORKER_NICENESS)
         while not self.stop.is_set():
             try:
                 self.poll_once()
@@ -293,6 +294,11 @@ def _discard_unpublished_metrics() -> None:
 
 
 _api_functions: dict[str, LocalFunction] = {}  # in an API worker process: the handlers it has loaded
+# Event-source workers (the import) yield the cores to the services they wait on and to the API: on a
+# busy 2-core machine a service that waits for a core holds up every worker waiting on its answer (a
+# 10,000-row import with dynalite at a higher priority: 55 → 50 s, idle cores 0.30 → 0.21), and the web
+# app stays quick while a file is imported.
+EVENT_WORKER_NICENESS = 10
 
 
 def _become_worker() -> None:

@@ -17,6 +17,7 @@ from easycrm.lead_queries import LeadQuery
 from easycrm.llm import DeepSeekClient
 
 from tests.support.fake_llm import FakeLlmServer, Reply
+from tests.support.lead_source import InMemoryLeads
 
 API_KEY = "sk-test-chat-0a1b2c3d"
 NOW = datetime(2026, 1, 7, 15, 30, tzinfo=UTC)  # a Wednesday
@@ -63,17 +64,6 @@ HEALTHCARE_THIS_WEEK = {
 HEALTHCARE_DRAFT = '2 leads match: industry is "Healthcare"; created this week (from 2026-01-05 to 2026-01-11).'
 
 
-class InMemoryLeads:
-    """Every lead for every LeadQuery (the executor checks each filter itself); records what it was asked."""
-
-    def __init__(self) -> None:
-        self.queries: list[LeadQuery] = []
-
-    def matching(self, query: LeadQuery):
-        self.queries.append(query)
-        return iter(LEADS)
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = NOW
@@ -90,7 +80,7 @@ def server():
 
 @pytest.fixture
 def store() -> InMemoryLeads:
-    return InMemoryLeads()
+    return InMemoryLeads(LEADS)
 
 
 @pytest.fixture

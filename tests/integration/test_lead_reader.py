@@ -394,3 +394,44 @@ def test_sharded_list_partitions_are_merged_in_order(stack, wiring, monkeypatch)
     assert count == 11
     by_email, _ = repository.find(lead_queries.LeadQuery(sort_by="email", descending=False, page=5, page_size=7))
     assert [lead.get("email") for lead in by_email[-3:]] == [None, None, None]
+
+
+def test_whole_list_reads_are_kept_until_a_merge_moves_the_revision(stack):
+    """A search's candidates and the summary fields are read once per revision of the lead list: another
+    container's merge moves it, and the next read sees the new lead; a write that is no merge does not."""
+    from easycrm.dedup import SourceRef
+    from easycrm.lead_queries import LeadQuery
+    from easycrm.repositories.leads import LeadRepository
+
+    table = empty_leads_table(stack, "easycrm-revision")
+    reader, writer = LeadRepository(table), LeadRepository(table)  # two warm containers
+
+    def merge(n: int, name: str, company: str) -> None:
+        lead = {"email": f"r{n}@example.com", "name": name, "company": company}
+        writer.merge(f"email:r{n}@example.com", lead, SourceRef("u1", "f.csv", None, n + 2))
+
+    merge(1, "Ann Zed", "Acme")
+    assert reader.find(LeadQuery(search="zed"))[1] == 1
+    assert [lead["company"] for lead in reader.field_values(("company",))] == ["Acme"]
+
+    merge(2, "Bo Zed", "Hooli")
+    found, total = reader.find(LeadQuery(search="zed", sort_by="name", descending=False))
+    assert (total, [lead["name"] for lead in found]) == (2, ["Ann Zed", "Bo Zed"])
+    assert sorted(lead["company"] for lead in reader.field_values(("company",))) == ["Acme", "Hooli"]
+
+    # Written behind the repository's back (no merge, so no new revision): the kept reads stand.
+    stack.client("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "leadId": {"S": "f" * 32},
+            "listKey": {"S": "LEAD#0"},
+            "createdAt": {"S": "2026-01-01"},
+            "nameKey": {"S": "cy zed"},
+            "companyKey": {"S": "x"},
+            "emailKey": {"S": "x"},
+            "company": {"S": "X"},
+        },
+    )
+    assert reader.find(LeadQuery(search="zed"))[1] == 2
+    assert len(reader.field_values(("company",))) == 2
+    assert LeadRepository(table).find(LeadQuery(search="zed"))[1] == 3  # a fresh container reads it all

@@ -14,6 +14,8 @@ from easycrm.chat.executor import execute
 from easycrm.chat.query import parse_query
 from easycrm.lead_queries import LeadQuery
 
+from tests.support.lead_source import InMemoryLeads
+
 NOW = datetime(2026, 1, 7, 15, 30, tzinfo=UTC)  # a Wednesday
 MINE, TEAMMATES = "up-mine", "up-teammate"
 OWN_UPLOADS = {MINE: "trade-show.xlsx", "up-mine-2": "webinar.csv"}
@@ -101,18 +103,6 @@ LEADS = [
 ]
 
 
-class InMemoryLeads:
-    """Every lead for every LeadQuery; records the queries it was asked."""
-
-    def __init__(self, leads: list[dict]) -> None:
-        self.leads = leads
-        self.queries: list[LeadQuery] = []
-
-    def matching(self, query: LeadQuery):
-        self.queries.append(query)
-        return iter(self.leads)
-
-
 def run(document: dict, leads: list[dict] = LEADS, own_uploads: dict = OWN_UPLOADS):
     store = InMemoryLeads(leads)
     result = execute(parse_query(document), store, now=NOW, own_uploads=own_uploads)
@@ -197,6 +187,45 @@ def test_nothing_is_readable_by_upload_without_own_uploads():
     result, _ = run({"action": "count", "filters": [{"field": "upload", "op": "is_not_empty"}]}, own_uploads={})
 
     assert result.count == 0
+
+
+# questions about the whole list -------------------------------------------------------------------
+
+EVERY_LEAD = {"from": "2000-01-01"}  # a date range every lead is in: the path that reads each lead
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"action": "count"},
+        {"action": "list", "limit": 3},
+        {"action": "list", "sort": {"by": "name"}, "limit": 4},
+        {"action": "list", "sort": {"by": "company", "order": "desc"}},
+        {"action": "list", "sort": {"by": "email"}, "limit": 0},
+        {"action": "list", "sort": {"by": "createdAt", "order": "asc"}, "limit": 2},
+        {"action": "group_by", "group_by": "company", "top": 2},
+        {"action": "group_by", "group_by": "industry"},
+        {"action": "group_by", "group_by": "source", "limit": 1},
+    ],
+)
+def test_a_question_about_every_lead_reads_the_count_a_page_and_the_summary_fields(document):
+    result, store = run(document)
+    every, reading_each = run({**document, "created": EVERY_LEAD})
+
+    assert store.queries == []  # no lead was read one by one
+    assert "count" in store.whole_list_reads
+    assert reading_each.queries == [LeadQuery()]
+    assert result.count == every.count == len(LEADS)
+    assert ids(result) == ids(every)
+    assert result.leads == every.leads  # other users' sources are dropped the same way
+    assert result.grouping == every.grouping
+
+
+def test_a_group_by_outside_the_summary_fields_reads_each_lead():
+    _, store = run({"action": "group_by", "group_by": "title"})
+
+    assert store.queries == [LeadQuery()]
+    assert store.whole_list_reads == []
 
 
 # what goes into the LeadQuery ---------------------------------------------------------------------

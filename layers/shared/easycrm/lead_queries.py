@@ -250,10 +250,25 @@ class Plan:
         return self.index is None or INDEX_SORT_KEYS[self.index] not in SEARCH_ATTRIBUTES
 
     @property
+    def searches_whole_list(self) -> bool:
+        """A search with no other filter: its candidates are every lead's list entry, which the repository
+        reads once per revision of the lead list and keeps."""
+        return (
+            self.search is not None
+            and not self.filters
+            and self.upload_id is None
+            and self.sort_key_equals is None
+            and bool(self.partitions)
+            and self.partitions[0][0] == LIST_KEY
+        )
+
+    @property
     def reads(self) -> str:
         """What the plan costs, in words (logged, and listed in the README)."""
         if self.counted:
             return "counter + index keys up to the page's end + the page's items"
+        if self.searches_whole_list:
+            return "counter + the whole list index once per revision (kept in memory) + the page's items"
         if self.index is None:
             return "scan of the whole table"
         if self.partitions and self.partitions[0][0] == LIST_KEY and self.sort_key_equals is None:

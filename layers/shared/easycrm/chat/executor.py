@@ -1,10 +1,11 @@
 """Runs a ChatQuery, read-only, against the leads the lead-reader reads.
 
-The lead source only has to give the leads `matching(LeadQuery)`, in any order; the executor never
-asks it for anything else, so it cannot write. Equality filters on company, industry and source, and
-an upload, go into the LeadQuery so the repository reads through its indexes (README "Lead queries and
-what they cost"); every filter is then checked again in memory, so the pushed-down part only narrows
-what is read.
+The lead source only reads: the leads `matching(LeadQuery)`, in any order, and for a question about the
+whole list (no filter, no date) the lead count, the first page of the list in an order, and the summary
+fields of every lead, so that "how many leads" or "which companies have the most leads" do not read every
+lead. Equality filters on company, industry and source, and an upload, go into the LeadQuery so the
+repository reads through its indexes (README "Lead queries and what they cost"); every filter is then
+checked again in memory, so the pushed-down part only narrows what is read.
 
 Matching is the lead table's: `equals` compares `lead_queries.key_value` forms (so "company equals acme"
 finds exactly what the table's company filter shows), `contains` compares `fold`ed text, and a phone of
@@ -27,7 +28,7 @@ from typing import Protocol
 
 from easycrm.chat.query import ChatQuery, Filter
 from easycrm.lead_queries import LeadQuery, fold, key_value, sort_value
-from easycrm.lead_stats import Grouping, group_counts
+from easycrm.lead_stats import SUMMARY_FIELDS, Grouping, group_counts
 from easycrm.models import PHONE_UNPARSEABLE
 
 PUSHED_DOWN_FIELDS = ("company", "industry", "source")
@@ -38,6 +39,16 @@ class LeadSource(Protocol):
     """What the chatbot may do with the leads: read them (`LeadRepository` is one)."""
 
     def matching(self, query: LeadQuery) -> Iterator[dict]: ...
+
+    def count(self) -> int: ...
+
+    def find(self, query: LeadQuery) -> tuple[list[dict], int]: ...
+
+    def field_values(self, fields: tuple[str, ...]) -> list[dict]: ...
+
+
+# Every lead's values of these fields come with the summary (`LeadSource.field_values`).
+WHOLE_LIST_GROUPS = tuple(SUMMARY_FIELDS.values())
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,8 @@ def execute(query: ChatQuery, source: LeadSource, *, now: datetime, own_uploads:
     lead_query = _lead_query(query, own_uploads)
     if lead_query is None:  # names an upload or file the caller does not own: nothing to read
         return ChatResult(query, 0, [], group_counts([], query.top) if query.group_by else None)
+    if not query.filters and query.created is None and query.group_by in (None, *WHOLE_LIST_GROUPS):
+        return _execute_on_whole_list(query, source, own_uploads)
     start, end = query.created.window(now) if query.created else (None, None)
     count = 0
     group_values: list[str | None] = []
@@ -74,6 +87,20 @@ def execute(query: ChatQuery, source: LeadSource, *, now: datetime, own_uploads:
     deque(stream, maxlen=0)  # a limit of 0 reads nothing yet: count (and group) every match anyway
     grouping = group_counts(group_values, query.top) if query.group_by else None
     return ChatResult(query, count, [_visible(lead, own_uploads) for lead in shown], grouping)
+
+
+def _execute_on_whole_list(query: ChatQuery, source: LeadSource, own_uploads: Mapping[str, str]) -> ChatResult:
+    """Every lead matches: the count is the lead count, the leads shown the list's first page in the asked
+    order (the lead table's, as `_sort_key`), and the groups come from the summary fields."""
+    shown: list[dict] = []
+    if query.limit:
+        page = LeadQuery(sort_by=query.sort.by, descending=query.sort.descending, page_size=query.limit)
+        shown, _ = source.find(page)
+    grouping = None
+    if query.group_by:
+        values = source.field_values(WHOLE_LIST_GROUPS)
+        grouping = group_counts((lead.get(query.group_by) for lead in values), query.top)
+    return ChatResult(query, source.count(), [_visible(lead, own_uploads) for lead in shown], grouping)
 
 
 def _lead_query(query: ChatQuery, own_uploads: Mapping[str, str]) -> LeadQuery | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import reduce
 from itertools import islice
 from operator import and_
+from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
@@ -35,23 +36,30 @@ from easycrm.lead_queries import (
     sort_value,
 )
 from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
-from easycrm.repositories._items import plain, typed
+from easycrm.repositories._items import plain, typed, untyped
 
 # Past a page's end, entries tied with its last one are read in pages of this many.
 TIE_READ_AHEAD = 10
-# The exact number of leads lives in one item of the table, outside every index.
+# The exact number of leads, and the lead list's revision, live in one item of the table, outside every
+# index. The revision moves with every batch of merges, so what is derived from every lead (a search's
+# candidates, the summary's values) is read once per revision and kept in memory until it moves.
 COUNTER_ID = "#meta#leadCount"
+# The attributes of each lead a search looks at: what the list indexes hold.
+LIST_ENTRY_PROJECTION = "leadId, createdAt, nameKey, companyKey, emailKey"
 # A lead lists at most this many contributing rows in `sources` (~35 KB); later rows still merge their
 # values and are counted in `sourcesOmitted`.
 MAX_SOURCES = 500
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the largest page
 
+T = TypeVar("T")
+
 
 class LeadRepository:
     def __init__(self, table_name: str):
         self._table = aws.dynamodb_table(table_name)
-        self._client = aws.dynamodb_client()  # merges, one per row: see aws.dynamodb_client
+        self._client = aws.dynamodb_client()  # merges (one per row) and pages of items: see aws.dynamodb_client
         self._table_name = table_name
+        self._derived = _DerivedByRevision()
 
     def merge(self, key: str, lead: dict[str, str], source: SourceRef) -> bool:
         """Create or merge the lead for `key`; True when this row created it (see merge_rows)."""
@@ -61,20 +69,23 @@ class LeadRepository:
     def merge_rows(self, rows: Iterable[tuple[str, dict[str, str], SourceRef]]) -> list[bool]:
         """Create or merge each row's lead (key, lead, source), in order; per row, True when it created it.
 
-        One UpdateItem per row, then one increment of the lead counter for all the leads they inserted
-        (a write per batch instead of one per new lead). The increment is made even when a later row
-        fails: the redelivery inserts nothing, so it would never be made up.
+        One UpdateItem per row, then one write of the counter item for all of them: the leads they
+        inserted are added to the count (a write per batch instead of one per new lead) and the revision
+        moves. It is written even when a later row fails: the redelivery inserts nothing, so the count
+        would never be made up.
         """
         created: list[bool] = []
         inserted = 0
+        merged = False
         try:
             for key, lead, source in rows:
+                merged = True
                 row_created, row_inserted = self._merge(key, lead, source)
                 created.append(row_created)
                 inserted += row_inserted
         finally:
-            if inserted:
-                self._count_new_leads(inserted)
+            if merged:
+                self._record_changes(inserted)
         return created
 
     def _merge(self, key: str, lead: dict[str, str], source: SourceRef) -> tuple[bool, bool]:
@@ -159,15 +170,16 @@ class LeadRepository:
             return True, True
         return previous["origin"]["M"]["createdBy"]["S"] == token, False  # typed: {"M": {"createdBy": {"S": ...}}}
 
-    def _count_new_leads(self, count: int) -> None:
-        """+count on the lead counter: the leads merges inserted (a redelivered row inserts nothing, so it
-        adds nothing). Not transactional: a crash between the inserts and this write leaves the counter
-        short by them (`recount` repairs it); TransactWriteItems would make every new lead far slower."""
+    def _record_changes(self, inserted: int) -> None:
+        """+inserted on the lead counter (a redelivered row inserts nothing, so it adds nothing), and a new
+        revision. Not transactional: a crash between the merges and this write leaves the counter short by
+        them (`recount` repairs it) and the revision unmoved until the redelivery moves it; TransactWriteItems
+        would make every new lead far slower."""
         self._client.update_item(
             TableName=self._table_name,
             Key=typed({"leadId": COUNTER_ID}),
-            UpdateExpression="ADD leadCount :count",
-            ExpressionAttributeValues=typed({":count": count}),
+            UpdateExpression="ADD leadCount :count, revision :one",
+            ExpressionAttributeValues=typed({":count": inserted, ":one": 1}),
         )
 
     def get(self, lead_id: str) -> dict | None:
@@ -200,22 +212,48 @@ class LeadRepository:
 
     def count(self) -> int:
         """All leads: the counter (one read); without one yet, a count of the createdAt index."""
-        item = self._table.get_item(Key={"leadId": COUNTER_ID}, ConsistentRead=True).get("Item")
-        if item is not None:
-            return int(item["leadCount"])
+        counter = self._counter()
+        if counter is not None:
+            return int(counter["leadCount"])
         return self._count_index()
 
+    def _counter(self) -> dict | None:
+        return self._table.get_item(Key={"leadId": COUNTER_ID}, ConsistentRead=True).get("Item")
+
+    def _revision(self) -> int | None:
+        """The lead list's revision; None before the first merge (nothing derived is kept then)."""
+        counter = self._counter()
+        return None if counter is None or "revision" not in counter else int(counter["revision"])
+
     def recount(self) -> int:
-        """Set the counter from the createdAt index (maintenance, while no import runs)."""
+        """Set the counter from the createdAt index (maintenance, while no import runs); the revision moves."""
         total = self._count_index()
-        self._table.put_item(Item={"leadId": COUNTER_ID, "leadCount": total})
+        self._table.update_item(
+            Key={"leadId": COUNTER_ID},
+            UpdateExpression="SET leadCount = :total ADD revision :one",
+            ExpressionAttributeValues={":total": total, ":one": 1},
+        )
         return total
+
+    def field_values(self, fields: tuple[str, ...]) -> list[dict]:
+        """These lead fields of every lead (only the fields it has), in no particular order: one projected
+        scan per revision of the lead list, kept in memory until it moves."""
+        return self._derived.get(self._revision(), ("fields", fields), lambda: list(self.scan_fields(fields)))
 
     def find(self, query: LeadQuery) -> tuple[list[dict], int]:
         """One page of leads in the query's order, and the number of leads matching its filters."""
         plan = plan_for(query)
         start, end = query.offset, query.offset + query.page_size
-        if plan.counted:
+        if plan.searches_whole_list:
+            matches = [
+                order_key(entry, plan.sort_attribute)
+                for entry in self._list_entries()
+                if matches_search(entry, plan.search or "")
+            ]
+            matches.sort(reverse=plan.descending)
+            total = len(matches)
+            ids = [lead_id for _, lead_id in matches[start:end]]
+        elif plan.counted:
             total = self.count()
             ids = [] if start >= total else [entry["leadId"] for entry in islice(self._entries(plan, end), start, end)]
         elif plan.ordered:
@@ -248,25 +286,41 @@ class LeadRepository:
         return self.iterate(query) if query.filtered else self.scan_all()
 
     def batch_get(self, lead_ids: list[str], projection: str | None = None) -> list[dict]:
-        """The stored items for these ids, in the same order (ids not found are left out)."""
-        client = self._table.meta.client  # the resource's client: plain Python values in and out
+        """The stored items for these ids, in the same order (ids not found are left out). Through the
+        low-level client: the resource's conversion of a page of 25 full items costs a third of the call."""
         found: dict[str, dict] = {}
         unique = list(dict.fromkeys(lead_ids))
         for first in range(0, len(unique), BATCH_GET_LIMIT):
-            keys = [{"leadId": lead_id} for lead_id in unique[first : first + BATCH_GET_LIMIT]]
+            keys = [{"leadId": {"S": lead_id}} for lead_id in unique[first : first + BATCH_GET_LIMIT]]
             request: dict = {self._table_name: {"Keys": keys}}
             if projection:
                 request[self._table_name]["ProjectionExpression"] = projection
             attempt = 0
             while request:
-                response = client.batch_get_item(RequestItems=request)
+                response = self._client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self._table_name, []):
-                    found[item["leadId"]] = item
+                    found[item["leadId"]["S"]] = untyped(item)
                 request = response.get("UnprocessedKeys") or {}
                 if request:  # throttled: back off, then ask again for what is left
                     attempt += 1
                     time.sleep(min(0.05 * 2**attempt, 2.0))
         return [found[lead_id] for lead_id in lead_ids if lead_id in found]
+
+    def _list_entries(self) -> list[dict]:
+        """The list index's entry of every lead (its search and sort attributes): read once per revision."""
+
+        def read() -> list[dict]:
+            entries: list[dict] = []
+            for partition in list_keys():
+                kwargs = {
+                    "IndexName": SORT_INDEXES["createdAt"],
+                    "KeyConditionExpression": Key(LIST_KEY).eq(partition),
+                    "ProjectionExpression": LIST_ENTRY_PROJECTION,
+                }
+                entries.extend(self._pages(self._table.query, kwargs, None))
+            return entries
+
+        return self._derived.get(self._revision(), ("list entries",), read)
 
     def _sorted_matches(self, plan: Plan) -> list[tuple[str, str]]:
         matches = [order_key(entry, plan.sort_attribute) for entry in self._entries(plan)]
@@ -317,12 +371,13 @@ class LeadRepository:
         operation: Callable[..., dict], kwargs: dict, limit: int | None, sort_attribute: str = ""
     ) -> Iterator[dict]:
         """Follow LastEvaluatedKey; with a limit (and no filter), read about that many entries: up to the
-        limit, and past it the entries tied with the last one, which may sort before it by leadId."""
+        limit, and past it the entries tied with the last one, which may sort before it by leadId. The
+        first request already asks for TIE_READ_AHEAD more, so a page without long ties is one call."""
         read = 0
         boundary: object = None  # the sort value of the limit-th entry, once read
         while True:
             if limit is not None:
-                kwargs["Limit"] = max(limit - read, 1) if boundary is None else TIE_READ_AHEAD
+                kwargs["Limit"] = max(limit - read, 0) + TIE_READ_AHEAD if boundary is None else TIE_READ_AHEAD
             page = operation(**kwargs)
             for item in page.get("Items", []):
                 if boundary is not None and item.get(sort_attribute) != boundary:
@@ -350,6 +405,24 @@ class LeadRepository:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return total
+
+
+class _DerivedByRevision:
+    """Values computed from every lead, kept while the lead list's revision stays the same (per process: a
+    warm Lambda container answers from memory until the next batch of merges)."""
+
+    def __init__(self) -> None:
+        self._revision: int | None = None
+        self._values: dict[tuple, Any] = {}
+
+    def get(self, revision: int | None, name: tuple, compute: Callable[[], T]) -> T:
+        if revision is None:  # no revision yet: nothing to tell a change by
+            return compute()
+        if revision != self._revision:
+            self._revision, self._values = revision, {}
+        if name not in self._values:
+            self._values[name] = compute()
+        return self._values[name]
 
 
 def _ties_by_lead_id(entries: Iterator[dict], plan: Plan) -> Iterator[dict]:
