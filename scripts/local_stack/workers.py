@@ -37,7 +37,7 @@ from scripts.local_stack.template import ACCOUNT_ID, REGION, FunctionSpec
 log = logging.getLogger("easycrm.local")
 
 S3_EVENT_VISIBILITY_SECONDS = 2
-LOCAL_CONCURRENCY = int(os.environ.get("EASYCRM_LOCAL_CONCURRENCY", "3"))  # workers per SQS mapping
+LOCAL_CONCURRENCY = int(os.environ.get("EASYCRM_LOCAL_CONCURRENCY", "4"))  # workers per SQS mapping
 API_PROCESSES = int(os.environ.get("EASYCRM_API_PROCESSES", "3"))
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
