@@ -176,40 +176,41 @@ BENCH_USER, BENCH_PASSWORD = "bench@example.com", "Bench-Passw0rd-1"
 READ_REPEATS = 5
 
 
-def _store_leads(count: int) -> None:
-    """`count` distinct leads, stored with the pipeline's own merge (four at a time, as batches run)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _store_lead(n: int) -> None:
+    """Lead number `n`, stored with the pipeline's own merge."""
     from easycrm import wiring
     from easycrm.dedup import SourceRef
 
-    repository = wiring.leads()
+    lead = {
+        "name": f"Person {n}",
+        "email": f"person{n}@bench.example",
+        "company": f"Company {n % COMPANIES}",
+        "industry": f"Industry {n % INDUSTRIES}",
+        "source": f"Source {n % SOURCES}",
+    }
+    wiring.leads().merge(lead["email"], lead, SourceRef("bench", "bench.csv", "Leads", n + 2))
 
-    def store(n: int) -> None:
-        lead = {
-            "name": f"Person {n}",
-            "email": f"person{n}@bench.example",
-            "company": f"Company {n % COMPANIES}",
-            "industry": f"Industry {n % INDUSTRIES}",
-            "source": f"Source {n % SOURCES}",
-        }
-        repository.merge(lead["email"], lead, SourceRef("bench", "bench.csv", "Leads", n + 2))
+
+def _store_leads(numbers: range) -> None:
+    """These leads, four at a time, as batches run."""
+    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(store, range(count)))
+        list(pool.map(_store_lead, numbers))
 
 
-def measure_reads(leads: int) -> list[dict]:
+def measure_reads(leads: int, store: Path | None = None) -> list[dict]:
     """Each read path over HTTP through the local gateway, signed in, on a store of `leads` leads: the
     median of READ_REPEATS calls after a warm-up. What the README's "Lead queries and what they cost"
     describes."""
     import requests
+    from easycrm import wiring
 
     from scripts.local_stack.gateway import Gateway
 
-    with LocalStack() as stack:
-        _store_leads(leads)
-        stack.add_user(BENCH_USER, BENCH_PASSWORD)
+    with LocalStack(data_dir=store) as stack:
+        _store_leads(range(wiring.leads().count(), leads))  # a kept store (--read-store) has some already
+        stack.add_user(BENCH_USER, BENCH_PASSWORD)  # users live in moto: added at every start
         gateway = Gateway(stack, port=0).start()
         try:
             config = gateway.config()
@@ -229,19 +230,35 @@ def measure_reads(leads: int) -> list[dict]:
             session = requests.Session()
             session.headers["Authorization"] = signed_in["AuthenticationResult"]["IdToken"]
             api = config["apiUrl"]
-            calls: list[tuple[str, float, str, str, dict | None]] = [
-                ("GET /leads (first page, newest first)", 0.05, "GET", "/leads", None),
-                ("GET /leads?company=… (index)", 0.5, "GET", "/leads?company=Company%207", None),
-                ("GET /leads?search=… (whole list)", 0.5, "GET", "/leads?search=person1", None),
-                ("GET /leads/summary", 1.0, "GET", "/leads/summary", None),
+            top_companies = {"message": "Which companies have the most leads?", "history": []}
+            # (case, target, method, path, body, after a merge): "after a merge" moves the lead list's
+            # revision before each call, so the whole-list reads it keeps are read again.
+            calls: list[tuple[str, float | None, str, str, dict | None, bool]] = [
+                ("GET /leads (first page, newest first)", 0.05, "GET", "/leads", None, False),
+                ("GET /leads?company=… (index)", 0.5, "GET", "/leads?company=Company%207", None, False),
+                ("GET /leads?search=…", 0.5, "GET", "/leads?search=person1", None, False),
+                ("GET /leads?search=…, first after a merge", None, "GET", "/leads?search=person1", None, True),
+                ("GET /leads/summary", 1.0, "GET", "/leads/summary", None, False),
+                ("GET /leads/summary, first after a merge", None, "GET", "/leads/summary", None, True),
+                (
+                    "POST /chatbot 'How many leads do we have?'",
+                    1.0,
+                    "POST",
+                    "/chatbot",
+                    {"message": "How many leads do we have?", "history": []},
+                    False,
+                ),
+                ("POST /chatbot 'Which companies have the most leads?'", 1.0, "POST", "/chatbot", top_companies, False),
+                ("POST /chatbot top companies, first after a merge", None, "POST", "/chatbot", top_companies, True),
             ]
-            for question in ("How many leads do we have?", "Which companies have the most leads?"):
-                body = {"message": question, "history": []}
-                calls.append((f"POST /chatbot {question!r}", 1.0, "POST", "/chatbot", body))
             results = []
-            for case, target, method, path, body in calls:
+            merged = leads
+            for case, target, method, path, body, after_merge in calls:
                 timings = []
                 for _ in range(READ_REPEATS + 1):  # the first call warms the worker: imports and clients
+                    if after_merge:
+                        _store_lead(merged)
+                        merged += 1
                     started = time.perf_counter()
                     response = session.request(method, api + path, json=body, timeout=120)
                     timings.append(time.perf_counter() - started)
@@ -265,6 +282,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=50_000, help="rows in the generated CSV (50000)")
     parser.add_argument("--read-leads", type=int, default=50_000, help="leads for the read-path cases (50000)")
     parser.add_argument("--reads-only", action="store_true", help="only the read-path cases")
+    parser.add_argument(
+        "--read-store", type=Path, help="a data directory to keep the read cases' leads in, for the next run"
+    )
     parser.add_argument("--hostile-only", action="store_true", help="only the hostile-file reads")
     args = parser.parse_args()
     results = []
@@ -281,7 +301,7 @@ def main() -> int:
                 measure_import(REPO / "samples" / "leads-sample.xlsx"),
                 measure_import(big, target_seconds=180 if args.rows == 50_000 else None),
             ]
-    results += measure_reads(args.read_leads)
+    results += measure_reads(args.read_leads, args.read_store)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)

@@ -324,30 +324,40 @@ def _invoke_api_function(spec: FunctionSpec, event: dict) -> Any:
 
 
 class ApiFunctions:
-    """The API's handlers in a few worker processes: requests are served side by side, on both cores,
-    and each process runs one invocation at a time, as a Lambda container does (Powertools keeps the
-    current request in state every resolver of a process shares)."""
+    """The API's handlers in a few worker processes ("containers"): requests are served side by side, on
+    both cores, and each process runs one invocation at a time, as a Lambda container does (Powertools
+    keeps the current request in state every resolver of a process shares). As Lambda gives a request
+    to the warm container that finished most recently, the idle process that served last takes the next
+    one: requests in sequence find what the last one kept in memory (clients, the lead list's reads)."""
 
     def __init__(self, processes: int = API_PROCESSES):
-        self.processes = processes
-        self._pool = self._new_pool()
-        self._lock = threading.Lock()
+        self._containers = [self._new_container() for _ in range(processes)]
+        self._idle = list(self._containers)  # the most recently used last
+        self._idle_changed = threading.Condition()
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.processes, mp_context=_SPAWN, initializer=_become_worker)
+    @staticmethod
+    def _new_container() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_become_worker)
 
     def invoke(self, spec: FunctionSpec, event: dict) -> Any:
-        pool = self._pool
+        with self._idle_changed:
+            self._idle_changed.wait_for(lambda: bool(self._idle))
+            container = self._idle.pop()
         try:
-            return pool.submit(_invoke_api_function, spec, event).result()
-        except BrokenProcessPool:  # a worker died (as a container can): start afresh for the next request
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = self._new_pool()
+            return container.submit(_invoke_api_function, spec, event).result()
+        except BrokenProcessPool:  # it died (as a container can): a fresh one takes its place
+            replacement = self._new_container()
+            self._containers[self._containers.index(container)] = replacement
+            container = replacement
             raise
+        finally:
+            with self._idle_changed:
+                self._idle.append(container)
+                self._idle_changed.notify()
 
     def stop(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for container in self._containers:
+            container.shutdown(wait=True, cancel_futures=True)
 
 
 # --- what runs in the stack's process -------------------------------------------------------------------

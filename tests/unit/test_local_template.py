@@ -93,7 +93,7 @@ def test_the_real_template_loads_with_its_tags():
 def test_parameter_defaults_are_strings():
     parameters = Template(TEMPLATE).parameters
     assert parameters["Environment"] == "dev"
-    assert parameters["BatchSize"] == "10"
+    assert parameters["BatchSize"] == "50"
     assert parameters["DeepSeekApiKeySecretArn"] == ""
     assert parameters["LlmProvider"] == "rules"
 
@@ -101,7 +101,7 @@ def test_parameter_defaults_are_strings():
 def test_parameter_overrides_replace_defaults_and_reach_resource_names():
     template = with_physical_ids(Template(TEMPLATE, {"Environment": "prod", "BatchVisibilityTimeoutSeconds": "5"}))
     assert template.parameters["BatchVisibilityTimeoutSeconds"] == "5"
-    assert template.parameters["BatchSize"] == "10"
+    assert template.parameters["BatchSize"] == "50"
     assert template.physical["LeadsTable"]["Ref"] == "easycrm-prod-leads"
     assert template.resolve(template.resources["LeadProcessingQueue"]["Properties"]["VisibilityTimeout"]) == "5"
 

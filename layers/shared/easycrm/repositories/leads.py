@@ -190,12 +190,18 @@ class LeadRepository:
         for item in self._scan({}):
             yield to_lead(item)
 
-    def scan_fields(self, fields: Iterable[str]) -> Iterator[dict]:
-        """Only these lead fields of every lead: a scan that returns little (it still reads every item)."""
+    def scan_fields(self, fields: Iterable[str]) -> Iterator[dict[str, str]]:
+        """Only these (text) lead fields of every lead: a scan that returns little (it still reads every
+        item), through the low-level client, whose typed values are read directly."""
         names = {f"#p{position}": field for position, field in enumerate(fields)}
-        kwargs = {"ProjectionExpression": ", ".join(["leadId", *names]), "ExpressionAttributeNames": names}
-        for item in self._scan(kwargs):
-            yield plain({field: item[field] for field in names.values() if field in item})
+        kwargs = {
+            "TableName": self._table_name,
+            "ProjectionExpression": ", ".join(["leadId", *names]),
+            "ExpressionAttributeNames": names,
+        }
+        for item in self._pages(self._client.scan, kwargs, None):
+            if not item["leadId"]["S"].startswith("#"):  # the counter is no lead
+                yield {field: item[field]["S"] for field in names.values() if field in item}
 
     def _scan(self, kwargs: dict) -> Iterator[dict]:
         """Every lead item (the counter is no lead), page by page."""
@@ -313,11 +319,14 @@ class LeadRepository:
             entries: list[dict] = []
             for partition in list_keys():
                 kwargs = {
+                    "TableName": self._table_name,
                     "IndexName": SORT_INDEXES["createdAt"],
-                    "KeyConditionExpression": Key(LIST_KEY).eq(partition),
+                    "KeyConditionExpression": f"{LIST_KEY} = :partition",
+                    "ExpressionAttributeValues": {":partition": {"S": partition}},
                     "ProjectionExpression": LIST_ENTRY_PROJECTION,
                 }
-                entries.extend(self._pages(self._table.query, kwargs, None))
+                pages = self._pages(self._client.query, kwargs, None)
+                entries.extend({name: value["S"] for name, value in entry.items()} for entry in pages)
             return entries
 
         return self._derived.get(self._revision(), ("list entries",), read)
