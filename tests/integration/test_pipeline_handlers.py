@@ -360,6 +360,7 @@ def test_llm_improves_presentation_but_never_contact_fields(pipeline, wiring, mo
 
 
 def test_llm_is_asked_about_at_most_ten_leads_per_request(pipeline, wiring, monkeypatch, fake_llm):
+    monkeypatch.setenv("BATCH_SIZE", "50")  # the template's default (the suite's stack sends 3 rows a batch)
     _use_llm(monkeypatch, wiring, fake_llm)
     rows = [["Name", "Email"]] + [[f"person {i}", unique_email()] for i in range(25)]
     upload_id = pipeline.run("chunked.csv", csv_bytes(rows))
@@ -371,6 +372,7 @@ def test_llm_is_asked_about_at_most_ten_leads_per_request(pipeline, wiring, monk
 def test_llm_balance_exhausted_stops_calls_and_is_shown_in_status(pipeline, wiring, monkeypatch, fake_llm):
     from tests.support.fake_llm import Reply
 
+    monkeypatch.setenv("BATCH_SIZE", "50")
     _use_llm(monkeypatch, wiring, fake_llm)
     fake_llm.script([Reply.well(), Reply.error(402, message="Insufficient Balance")])
     rows = [["Name", "Email"]] + [[f"person {i}", unique_email()] for i in range(27)]
