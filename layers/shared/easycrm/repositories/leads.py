@@ -187,10 +187,11 @@ class LeadRepository:
         return to_lead(item) if item else None
 
     def scan_all(self) -> Iterator[dict]:
-        for item in self._scan({}):
-            yield to_lead(item)
+        for item in self._pages(self._table.scan, {}, None):
+            if not item["leadId"].startswith("#"):  # the counter is no lead
+                yield to_lead(item)
 
-    def scan_fields(self, fields: Iterable[str]) -> Iterator[dict[str, str]]:
+    def _scan_fields(self, fields: Iterable[str]) -> Iterator[dict[str, str]]:
         """Only these (text) lead fields of every lead: a scan that returns little (it still reads every
         item), through the low-level client, whose typed values are read directly."""
         names = {f"#p{position}": field for position, field in enumerate(fields)}
@@ -202,17 +203,6 @@ class LeadRepository:
         for item in self._pages(self._client.scan, kwargs, None):
             if not item["leadId"]["S"].startswith("#"):  # the counter is no lead
                 yield {field: item[field]["S"] for field in names.values() if field in item}
-
-    def _scan(self, kwargs: dict) -> Iterator[dict]:
-        """Every lead item (the counter is no lead), page by page."""
-        while True:
-            page = self._table.scan(**kwargs)
-            for item in page.get("Items", []):
-                if not str(item.get("leadId", "")).startswith("#"):
-                    yield item
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     # listing ------------------------------------------------------------------------------------
 
@@ -244,7 +234,7 @@ class LeadRepository:
     def field_values(self, fields: tuple[str, ...]) -> list[dict]:
         """These lead fields of every lead (only the fields it has), in no particular order: one projected
         scan per revision of the lead list, kept in memory until it moves."""
-        return self._derived.get(self._revision(), ("fields", fields), lambda: list(self.scan_fields(fields)))
+        return self._derived.get(self._revision(), ("fields", fields), lambda: list(self._scan_fields(fields)))
 
     def find(self, query: LeadQuery) -> tuple[list[dict], int]:
         """One page of leads in the query's order, and the number of leads matching its filters."""
