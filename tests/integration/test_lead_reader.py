@@ -435,3 +435,29 @@ def test_whole_list_reads_are_kept_until_a_merge_moves_the_revision(stack):
     assert reader.find(LeadQuery(search="zed"))[1] == 2
     assert len(reader.field_values(("company",))) == 2
     assert LeadRepository(table).find(LeadQuery(search="zed"))[1] == 3  # a fresh container reads it all
+
+
+def test_a_merge_that_changes_an_indexed_value_moves_the_lead_in_every_index(stack):
+    """The old index entry goes and the new one comes (the local engine writes them in one batch); a merge
+    that changes nothing indexed leaves the entries as they were."""
+    from easycrm.dedup import SourceRef
+    from easycrm.lead_queries import LeadQuery
+    from easycrm.repositories.leads import LeadRepository
+
+    repository = LeadRepository(empty_leads_table(stack, "easycrm-moves"))
+
+    def merge(row: int, **fields: str) -> None:
+        lead = {"email": "mover@example.com", **fields}
+        repository.merge("email:mover@example.com", lead, SourceRef("u1", "f.csv", None, row))
+
+    def where(**filters: str) -> int:
+        return repository.find(LeadQuery(**filters))[1]
+
+    merge(2, name="Ann", company="Acme", industry="retail", source="webinar")
+    merge(3, name="Ann", company="Hooli", industry="software")
+    assert (where(company="acme"), where(company="hooli")) == (0, 1)
+    assert (where(industry="retail"), where(industry="software"), where(source="webinar")) == (0, 1, 1)
+    merge(4, name="Ann", title="CTO")  # nothing indexed changes
+    assert (where(company="hooli"), where(industry="software"), where(source="webinar")) == (1, 1, 1)
+    [lead], total = repository.find(LeadQuery(sort_by="name", descending=False))
+    assert (total, lead["company"], lead["title"]) == (1, "Hooli", "CTO")
