@@ -12,14 +12,14 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 @tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
-    message = wiring.batch_processor().read_message(record.json_body)
+    message = wiring.batch_importer().read_message(record.json_body)
     try:
-        wiring.batch_processor().process(message)
+        wiring.batch_importer().process(message)
     except Exception as error:
         receive_count = int(record.attributes.approximate_receive_count or 1)
         if receive_count >= wiring.settings().max_receive_count:
             logger.exception("Batch out of retries; counted as failed", extra={"uploadId": message.upload_id})
-            wiring.batch_processor().account_as_failed(message, f"Processing failed after {receive_count} attempts")
+            wiring.batch_importer().account_as_failed(message, f"Processing failed after {receive_count} attempts")
         else:
             logger.warning("Batch failed; SQS delivers it again", exc_info=True, extra={"uploadId": message.upload_id})
         raise error

@@ -20,7 +20,10 @@ REPORT_VALUE_CHARS = 2000
 LEADS_PER_LLM_REQUEST = 10
 
 
-class BatchProcessor:
+class BatchImporter:
+    """Imports one batch of rows: standardized, improved by the model when it is on, merged into the
+    leads, and accounted exactly once (named apart from Powertools' BatchProcessor, which runs beside it)."""
+
     def __init__(
         self,
         settings: Settings,

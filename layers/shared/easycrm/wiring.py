@@ -10,7 +10,7 @@ from easycrm.chat import ChatService
 from easycrm.exports import LeadExporter
 from easycrm.files import FileStore
 from easycrm.llm import DeepSeekClient
-from easycrm.processing import BatchProcessor
+from easycrm.processing import BatchImporter
 from easycrm.queue import BatchQueue
 from easycrm.repositories.batch_ledger import BatchLedger
 from easycrm.repositories.leads import LeadRepository
@@ -93,15 +93,15 @@ def chat_service() -> ChatService:
 
 
 @cache
-def batch_processor() -> BatchProcessor:
-    return BatchProcessor(settings(), leads(), tracker(), llm_client())
+def batch_importer() -> BatchImporter:
+    return BatchImporter(settings(), leads(), tracker(), llm_client())
 
 
 def reset() -> None:
     """Forget everything built so far (after the environment changed: tests, the local stack)."""
     get_settings.cache_clear()
     aws.reset_clients()
-    for factory in (statuses, leads, files, tracker, batch_processor, chat_service):
+    for factory in (statuses, leads, files, tracker, batch_importer, chat_service):
         factory.cache_clear()
 
 
