@@ -93,14 +93,16 @@ def _execute_on_whole_list(query: ChatQuery, source: LeadSource, own_uploads: Ma
     """Every lead matches: the count is the lead count, the leads shown the list's first page in the asked
     order (the lead table's, as `_sort_key`), and the groups come from the summary fields."""
     shown: list[dict] = []
-    if query.limit:
+    if query.limit:  # the page comes with the lead count
         page = LeadQuery(sort_by=query.sort.by, descending=query.sort.descending, page_size=query.limit)
-        shown, _ = source.find(page)
+        shown, count = source.find(page)
+    else:
+        count = source.count()
     grouping = None
     if query.group_by:
         values = source.field_values(WHOLE_LIST_GROUPS)
         grouping = group_counts((lead.get(query.group_by) for lead in values), query.top)
-    return ChatResult(query, source.count(), [_visible(lead, own_uploads) for lead in shown], grouping)
+    return ChatResult(query, count, [_visible(lead, own_uploads) for lead in shown], grouping)
 
 
 def _lead_query(query: ChatQuery, own_uploads: Mapping[str, str]) -> LeadQuery | None:
