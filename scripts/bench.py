@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "layers" / "shared")]
 
-from easycrm.spreadsheet import open_sheets  # noqa: E402
+from easycrm.importing.spreadsheet import open_sheets  # noqa: E402
 
 from scripts.local_stack.stack import LocalStack  # noqa: E402
 from tests.support.workbooks import messy_leads, write_csv  # noqa: E402
@@ -131,7 +131,7 @@ HOSTILE_FILES = (
 _HOSTILE_READ = """
 import json, resource, sys, time
 from easycrm.errors import UnreadableFile
-from easycrm.spreadsheet import open_sheets
+from easycrm.importing.spreadsheet import open_sheets
 started, rows, outcome = time.perf_counter(), 0, "read"
 try:
     with open(sys.argv[1], "rb") as handle:
@@ -179,7 +179,7 @@ READ_REPEATS = 5
 def _store_lead(n: int) -> None:
     """Lead number `n`, stored with the pipeline's own merge."""
     from easycrm import wiring
-    from easycrm.dedup import SourceRef
+    from easycrm.importing.dedup import SourceRef
 
     lead = {
         "name": f"Person {n}",

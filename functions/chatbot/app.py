@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import api_responses, build_resolver, current_caller
 from easycrm.chat.service import MAX_MESSAGE_CHARS
+from easycrm.http.resolver import api_responses, build_resolver, current_caller
 from easycrm.observability import logger, tracer
 from pydantic import BaseModel, ConfigDict, Field
 

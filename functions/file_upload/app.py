@@ -4,9 +4,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import api_responses, build_resolver, current_caller
+from easycrm.http.resolver import api_responses, build_resolver, current_caller
 from easycrm.observability import logger, tracer
-from easycrm.uploads import start_upload
+from easycrm.uploads.start import start_upload
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 app = build_resolver()

@@ -3,9 +3,9 @@
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import api_responses, build_resolver, current_caller
-from easycrm.lead_params import Search, SortBy, SortOrder, Text, UploadId
-from easycrm.lead_queries import parse_lead_query
+from easycrm.http.lead_params import Search, SortBy, SortOrder, Text, UploadId
+from easycrm.http.resolver import api_responses, build_resolver, current_caller
+from easycrm.leads.queries import parse_lead_query
 from easycrm.observability import logger, tracer
 
 app = build_resolver()

@@ -6,10 +6,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import ApiError, api_responses, build_resolver, current_caller, query_int
-from easycrm.lead_params import Page, PageSize, Search, SortBy, SortOrder, Text, UploadId
-from easycrm.lead_queries import DEFAULT_PAGE_SIZE, is_lead_id, parse_lead_query
-from easycrm.lead_stats import DEFAULT_TOP, MAX_TOP, SUMMARY_FIELDS, summarize
+from easycrm.errors import NotFound
+from easycrm.http.lead_params import Page, PageSize, Search, SortBy, SortOrder, Text, UploadId
+from easycrm.http.resolver import api_responses, build_resolver, current_caller, query_int
+from easycrm.leads.queries import DEFAULT_PAGE_SIZE, is_lead_id, parse_lead_query
+from easycrm.leads.stats import DEFAULT_TOP, MAX_TOP, SUMMARY_FIELDS, summarize
 from easycrm.observability import logger, tracer
 
 app = build_resolver()
@@ -67,7 +68,7 @@ def get_lead(lead_id: Annotated[str, Path(alias="leadId", max_length=200)]):
     current_caller(app)
     lead = wiring.leads().get(lead_id) if is_lead_id(lead_id) else None
     if lead is None:
-        raise ApiError(404, "NOT_FOUND", "There is no such lead.")
+        raise NotFound("There is no such lead.")
     return lead
 
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.api import api_responses, build_resolver, current_caller, query_int
+from easycrm.http.resolver import api_responses, build_resolver, current_caller, query_int
 from easycrm.observability import logger, tracer
 
 app = build_resolver()

@@ -50,7 +50,7 @@ def add_demo_user(stack: LocalStack) -> DemoUser:
     """The user `serve` prints the login of, the owner of what `import` uploads: EASYCRM_DEMO_USER (else
     demo@example.com) with EASYCRM_DEMO_PASSWORD (else the data directory's), an administrator."""
     # Imported once the stack has set the functions' environment, which Powertools reads at import.
-    from easycrm.api import ADMINS_GROUP
+    from easycrm.models import ADMINS_GROUP
 
     email = os.environ.get("EASYCRM_DEMO_USER") or DEMO_USER
     password = stack.data.demo_password(os.environ.get("EASYCRM_DEMO_PASSWORD"))
@@ -184,7 +184,7 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
     from urllib.parse import unquote_plus
 
     from easycrm import wiring
-    from easycrm.files import upload_id_from_key
+    from easycrm.adapters.file_store import upload_id_from_key
 
     def ensure_upload(upload_id: str, file_name: str, key: str, owner: str = CLI_OWNER_CLAIMS["sub"]) -> None:
         if wiring.statuses().get(upload_id) is None:

@@ -430,7 +430,9 @@ class Gateway:
         """One document for the whole API, merged from each API function's Powertools resolver."""
         with self._openapi_lock:
             if self._openapi is None:
-                from easycrm.api import openapi_document  # the layer: on sys.path once the stack loaded the functions
+                from easycrm.http.resolver import (
+                    openapi_document,  # the layer: on sys.path once the stack loaded the functions
+                )
 
                 document: dict = {"openapi": "3.1.0", "paths": {}, "components": {}}
                 for module_name in dict.fromkeys(route.function.spec.module for route in self.api.routes):
@@ -457,7 +459,7 @@ class Gateway:
     @staticmethod
     def _add_gateway_responses(document: dict) -> None:
         """What the gateway may answer for any operation, besides what its function answers (the 401 of
-        the Cognito authorizer is among those: easycrm.api declares it for every route)."""
+        the Cognito authorizer is among those: easycrm.http.resolver declares it for every route)."""
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
         answers = {
             status: f"{GATEWAY_REFUSALS[status][0]}: {GATEWAY_REFUSALS[status][1]}" for status in DOCUMENTED_REFUSALS

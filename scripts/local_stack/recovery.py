@@ -27,7 +27,7 @@ STOPPED_BEFORE_ARRIVAL = "The local server stopped before this file arrived; not
 def settle_interrupted_uploads(stack) -> dict[str, str]:
     """{uploadId: "resumed" or the final status it was closed with}, for every upload left open."""
     from easycrm import wiring
-    from easycrm.status import UploadState, is_final
+    from easycrm.uploads.states import UploadState, is_final
 
     statuses, files = wiring.statuses(), wiring.files()
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -42,7 +42,7 @@ def settle_interrupted_uploads(stack) -> dict[str, str]:
             outcomes[record["uploadId"]] = "resumed"
             continue
         why = STOPPED_BEFORE_ARRIVAL if record["status"] == UploadState.UPLOADING else STOPPED_WHILE_IMPORTING
-        closed = wiring.tracker().close(record, closed_by=RESTARTED_BY, why=why, ends_as=UploadState.FAILED)
+        closed = wiring.accounting().close(record, closed_by=RESTARTED_BY, why=why, ends_as=UploadState.FAILED)
         if closed is not None:
             outcomes[record["uploadId"]] = closed["status"]
     if outcomes:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from easycrm.llm import INDUSTRIES
+from easycrm.models import INDUSTRIES
 
 Rows = list[dict[str, Any]]
 

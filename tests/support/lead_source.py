@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from easycrm.lead_queries import LeadQuery, sort_value
+from easycrm.leads.queries import LeadQuery, sort_value
 
 
 class InMemoryLeads:

@@ -6,11 +6,11 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
-from easycrm.batches import BatchMessage
-from easycrm.files import UPLOAD_PREFIX, upload_id_from_key
+from easycrm.adapters.file_store import UPLOAD_PREFIX, upload_id_from_key
+from easycrm.importing.batch_message import BatchMessage
+from easycrm.importing.spreadsheet import SUPPORTED_EXTENSIONS
 from easycrm.settings import Settings
-from easycrm.spreadsheet import SUPPORTED_EXTENSIONS
-from easycrm.uploads import ACCEPTED_CONTENT_TYPES, clean_file_name
+from easycrm.uploads.start import ACCEPTED_CONTENT_TYPES, clean_file_name
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION, Template
 

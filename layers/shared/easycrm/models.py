@@ -1,4 +1,4 @@
-"""The lead vocabulary every part of Easy CRM shares."""
+"""The vocabulary every part of Easy CRM shares: lead fields, row results and the signed-in user."""
 
 from __future__ import annotations
 
@@ -37,6 +37,33 @@ FIELD_MAX_LENGTH: dict[str, int] = {
     "notes": 2000,
 }
 
+# The fixed list an industry is mapped onto (by the model, and by the chatbot's filters).
+INDUSTRIES: tuple[str, ...] = (
+    "Agriculture",
+    "Automotive",
+    "Construction",
+    "Consulting",
+    "Education",
+    "Energy & Utilities",
+    "Financial Services",
+    "Government",
+    "Healthcare",
+    "Hospitality & Travel",
+    "Insurance",
+    "Legal",
+    "Manufacturing",
+    "Marketing & Advertising",
+    "Media & Entertainment",
+    "Non-Profit",
+    "Pharmaceuticals & Biotech",
+    "Real Estate",
+    "Retail & E-Commerce",
+    "Technology",
+    "Telecommunications",
+    "Transportation & Logistics",
+    "Other",
+)
+
 PHONE_UNPARSEABLE = "N/A"
 
 
@@ -50,3 +77,19 @@ class RowResult:
     @property
     def rejected(self) -> bool:
         return self.lead is None
+
+
+ADMINS_GROUP = "admins"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in user, from the claims the Cognito authorizer verified."""
+
+    sub: str
+    email: str
+    groups: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMINS_GROUP in self.groups

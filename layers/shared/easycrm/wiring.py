@@ -1,65 +1,56 @@
-"""The composition root: builds each service once per process from the settings."""
+"""The composition root: builds each service once per process from the settings.
+
+Every factory imports what it builds inside its body, so a function pays only for the parts it uses: the
+status reader never loads the chatbot, the LLM client, phonenumbers or calamine (docs/architecture.md has
+each handler's import time).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
+from typing import TYPE_CHECKING
 
-from easycrm import aws
-from easycrm.chat import ChatService
-from easycrm.exports import LeadExporter
-from easycrm.files import FileStore
-from easycrm.llm import DeepSeekClient
-from easycrm.processing import BatchImporter
-from easycrm.queue import BatchQueue
-from easycrm.repositories.batch_ledger import BatchLedger
-from easycrm.repositories.leads import LeadRepository
-from easycrm.repositories.status import StatusRepository
 from easycrm.settings import Settings, get_settings
-from easycrm.splitting import UploadSplitter
-from easycrm.sweeper import StallBounds, UploadSweeper
-from easycrm.tracking import UploadTracker
-from easycrm.upload_status import UploadStatusService
-from easycrm.uploads import PRESIGNED_POST_SECONDS
+
+if TYPE_CHECKING:
+    from easycrm.adapters.deepseek import DeepSeekClient
+    from easycrm.adapters.file_store import FileStore
+    from easycrm.adapters.lead_repository import LeadRepository
+    from easycrm.adapters.upload_repository import UploadRepository
+    from easycrm.chat.service import ChatService
+    from easycrm.importing.importer import BatchImporter
+    from easycrm.importing.splitter import UploadSplitter
+    from easycrm.leads.export import LeadExporter
+    from easycrm.uploads.accounting import UploadAccounting
+    from easycrm.uploads.service import UploadStatusService
+    from easycrm.uploads.sweeper import UploadSweeper
 
 
 def settings() -> Settings:
     return get_settings()
 
 
+# --- adapters, one per process ------------------------------------------------------------------------
 @cache
-def statuses() -> StatusRepository:
-    return StatusRepository(settings().status_table)
+def statuses() -> UploadRepository:
+    from easycrm.adapters.upload_repository import UploadRepository
+
+    return UploadRepository(settings().status_table)
 
 
 @cache
 def leads() -> LeadRepository:
+    from easycrm.adapters.lead_repository import LeadRepository
+
     return LeadRepository(settings().leads_table)
 
 
 @cache
 def files() -> FileStore:
+    from easycrm.adapters.file_store import FileStore
+
     return FileStore(settings().upload_bucket)
-
-
-@cache
-def tracker() -> UploadTracker:
-    return UploadTracker(statuses(), BatchLedger(settings().status_table), files())
-
-
-def status_service() -> UploadStatusService:
-    """Cheap to build: the repository and file store it works through are cached."""
-    return UploadStatusService(statuses(), files(), tracker())
-
-
-def lead_exporter() -> LeadExporter:
-    """Cheap to build: the repository and file store it works through are cached."""
-    return LeadExporter(leads(), files())
-
-
-def splitter() -> UploadSplitter:
-    """A fresh splitter per file: it buffers that file's outgoing messages."""
-    return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url), tracker())
 
 
 # API Gateway gives up on a request after 29 s; a question may take two model calls (query, wording).
@@ -71,6 +62,8 @@ def llm_client(current: Settings | None = None) -> DeepSeekClient | None:
     current = current or settings()
     if not current.llm_enabled:
         return None
+    from easycrm.adapters.deepseek import DeepSeekClient
+
     if current.deepseek_api_key:
         return DeepSeekClient.from_settings(current)
     from aws_lambda_powertools.utilities import parameters
@@ -79,10 +72,62 @@ def llm_client(current: Settings | None = None) -> DeepSeekClient | None:
     return DeepSeekClient.from_settings(replace(current, deepseek_api_key=str(secret).strip()))
 
 
+# --- uploads ----------------------------------------------------------------------------------------
+@cache
+def accounting() -> UploadAccounting:
+    from easycrm.adapters.batch_ledger import BatchLedger
+    from easycrm.uploads.accounting import UploadAccounting
+
+    return UploadAccounting(statuses(), BatchLedger(settings().status_table), files())
+
+
+def status_service() -> UploadStatusService:
+    """Cheap to build: the repository and file store it works through are cached."""
+    from easycrm.uploads.service import UploadStatusService
+
+    return UploadStatusService(statuses(), files(), accounting())
+
+
+def sweeper() -> UploadSweeper:
+    """Cheap to build: the repository and accounting it works through are cached."""
+    from easycrm.adapters.batch_queue import BatchQueue
+    from easycrm.uploads.start import PRESIGNED_POST_SECONDS
+    from easycrm.uploads.sweeper import StallBounds, UploadSweeper
+
+    bounds = StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS)
+    return UploadSweeper(statuses(), accounting(), BatchQueue(settings().queue_url), bounds)
+
+
+# --- importing --------------------------------------------------------------------------------------
+def splitter() -> UploadSplitter:
+    """A fresh splitter per file: it buffers that file's outgoing messages."""
+    from easycrm.adapters.batch_queue import BatchQueue
+    from easycrm.importing.splitter import UploadSplitter
+
+    return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url), accounting())
+
+
+@cache
+def batch_importer() -> BatchImporter:
+    from easycrm.importing.importer import BatchImporter
+
+    return BatchImporter(settings(), leads(), accounting(), llm_client())
+
+
+# --- leads and the chatbot ----------------------------------------------------------------------------
+def lead_exporter() -> LeadExporter:
+    """Cheap to build: the repository and file store it works through are cached."""
+    from easycrm.leads.export import LeadExporter
+
+    return LeadExporter(leads(), files())
+
+
 @cache
 def chat_service() -> ChatService:
     """Cached: after a 401/402 the service stops asking DeepSeek for a while. Its model calls are not
     retried and are short, so an answer (falling back to the offline parser) fits API Gateway's 29 s."""
+    from easycrm.chat.service import ChatService
+
     current = settings()
     chat_settings = replace(
         current,
@@ -92,20 +137,11 @@ def chat_service() -> ChatService:
     return ChatService(leads(), llm_client(chat_settings))
 
 
-@cache
-def batch_importer() -> BatchImporter:
-    return BatchImporter(settings(), leads(), tracker(), llm_client())
-
-
 def reset() -> None:
     """Forget everything built so far (after the environment changed: tests, the local stack)."""
+    from easycrm.adapters import aws
+
     get_settings.cache_clear()
     aws.reset_clients()
-    for factory in (statuses, leads, files, tracker, batch_importer, chat_service):
+    for factory in (statuses, leads, files, accounting, batch_importer, chat_service):
         factory.cache_clear()
-
-
-def sweeper() -> UploadSweeper:
-    """Cheap to build: the repository and tracker it works through are cached."""
-    bounds = StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS)
-    return UploadSweeper(statuses(), tracker(), BatchQueue(settings().queue_url), bounds)

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from easycrm.chat.query import ChatQuery, Filter
-from easycrm.lead_queries import LeadQuery, fold, key_value, sort_value
-from easycrm.lead_stats import SUMMARY_FIELDS, Grouping, group_counts
+from easycrm.leads.queries import LeadQuery, fold, key_value, sort_value
+from easycrm.leads.stats import SUMMARY_FIELDS, Grouping, group_counts
 from easycrm.models import PHONE_UNPARSEABLE
 
 PUSHED_DOWN_FIELDS = ("company", "industry", "source")

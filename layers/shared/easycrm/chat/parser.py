@@ -20,9 +20,9 @@ from datetime import date, timedelta
 
 from easycrm.chat.numbers import NUMBER_WORDS
 from easycrm.chat.query import MAX_DAYS, MAX_LIMIT, ChatQuery, DateRange, Filter, Sort
-from easycrm.lead_queries import fold
-from easycrm.lead_stats import MAX_TOP
-from easycrm.llm import INDUSTRIES
+from easycrm.leads.queries import fold
+from easycrm.leads.stats import MAX_TOP
+from easycrm.models import INDUSTRIES
 
 SUGGESTIONS = (
     "How many leads came in this week?",

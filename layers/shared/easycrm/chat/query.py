@@ -25,8 +25,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from easycrm.errors import InvalidInput
-from easycrm.lead_queries import MAX_FILTER_CHARS, SORT_ATTRIBUTES
-from easycrm.lead_stats import MAX_TOP
+from easycrm.leads.queries import MAX_FILTER_CHARS, SORT_ATTRIBUTES
+from easycrm.leads.stats import MAX_TOP
 from easycrm.models import LEAD_FIELDS
 
 # `worksheet`/`file`/`upload` match a lead's provenance (its `sources`), the rest its own fields.

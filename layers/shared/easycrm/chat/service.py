@@ -23,13 +23,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from easycrm.adapters.deepseek import DeepSeekClient
 from easycrm.chat.executor import ChatResult, LeadSource, execute
 from easycrm.chat.parser import SUGGESTIONS, parse_question
 from easycrm.chat.query import FIELD_LABELS, ChatQuery, parse_query
 from easycrm.chat.translate import Refusal, date_spellings, grounded, phrase, stated_numbers, translate
-from easycrm.errors import InvalidInput
-from easycrm.lead_queries import key_value
-from easycrm.llm import DeepSeekClient, LlmAuthError, LlmBalanceExhausted, LlmError
+from easycrm.errors import InvalidInput, LlmAuthError, LlmBalanceExhausted, LlmError
+from easycrm.leads.queries import key_value
 
 logger = logging.getLogger("easycrm.chat")
 

@@ -23,9 +23,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from easycrm.adapters.deepseek import DeepSeekClient
 from easycrm.chat.numbers import NUMBER_WORDS
 from easycrm.chat.query import ChatQuery, ChatQueryError, parse_query
-from easycrm.llm import INDUSTRIES, DeepSeekClient
+from easycrm.models import INDUSTRIES
 
 MAX_ANSWER_CHARS = 600
 

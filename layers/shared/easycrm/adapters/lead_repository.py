@@ -1,0 +1,458 @@
+"""Leads table: one item per dedup key, merged with one UpdateItem per row; lists read through its indexes.
+
+The key and index design, and what each read costs, are described in `easycrm.leads.queries` and in the
+README ("Lead queries and what they cost").
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Iterable, Iterator
+from functools import reduce
+from itertools import islice
+from operator import and_
+from typing import Any, TypeVar
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+
+from easycrm.adapters import aws
+from easycrm.adapters.dynamodb_items import plain, typed, untyped, utc_now_iso
+from easycrm.importing.dedup import SourceRef, lead_id_for
+from easycrm.leads.queries import (
+    BLANK_SORT_VALUE,
+    INTERNAL_ATTRIBUTES,
+    LIST_KEY,
+    SEARCH_ATTRIBUTES,
+    SORT_INDEXES,
+    LeadQuery,
+    Plan,
+    key_value,
+    list_key,
+    list_keys,
+    matches_search,
+    order_key,
+    plan_for,
+    sort_value,
+)
+from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
+
+# Past a page's end, entries tied with its last one are read in pages of this many.
+TIE_READ_AHEAD = 10
+# The exact number of leads, and the lead list's revision, live in one item of the table, outside every
+# index. The revision moves with every batch of merges, so what is derived from every lead (a search's
+# candidates, the summary's values) is read once per revision and kept in memory until it moves.
+COUNTER_ID = "#meta#leadCount"
+# The attributes of each lead a search looks at: what the list indexes hold.
+LIST_ENTRY_PROJECTION = "leadId, createdAt, nameKey, companyKey, emailKey"
+# A lead lists at most this many contributing rows in `sources` (~35 KB); later rows still merge their
+# values and are counted in `sourcesOmitted`.
+MAX_SOURCES = 500
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the largest page
+
+T = TypeVar("T")
+
+
+class LeadRepository:
+    def __init__(self, table_name: str):
+        self._table = aws.dynamodb_table(table_name)
+        self._client = aws.dynamodb_client()  # merges (one per row) and pages of items: see aws.dynamodb_client
+        self._table_name = table_name
+        self._derived = _DerivedByRevision()
+
+    def merge(self, key: str, lead: dict[str, str], source: SourceRef) -> bool:
+        """Create or merge the lead for `key`; True when this row created it (see merge_rows)."""
+        [created] = self.merge_rows([(key, lead, source)])
+        return created
+
+    def merge_rows(self, rows: Iterable[tuple[str, dict[str, str], SourceRef]]) -> list[bool]:
+        """Create or merge each row's lead (key, lead, source), in order; per row, True when it created it.
+
+        One UpdateItem per row, then one write of the counter item for all of them: the leads they
+        inserted are added to the count (a write per batch instead of one per new lead) and the revision
+        moves. It is written even when a later row fails: the redelivery inserts nothing, so the count
+        would never be made up.
+        """
+        created: list[bool] = []
+        inserted = 0
+        merged = False
+        try:
+            for key, lead, source in rows:
+                merged = True
+                row_created, row_inserted = self._merge(key, lead, source)
+                created.append(row_created)
+                inserted += row_inserted
+        finally:
+            if merged:
+                self._record_changes(inserted)
+        return created
+
+    def _merge(self, key: str, lead: dict[str, str], source: SourceRef) -> tuple[bool, bool]:
+        """Create or merge the lead for `key`: whether this row created it, and whether this call inserted it.
+
+        Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
+        A retry of the row that created the lead still reports it as created (via `origin.createdBy`).
+
+        The same UpdateItem keeps the index attributes (`lead_queries`) in step: `listKey` and
+        `emailKey` never change for a lead; `nameKey`/`companyKey` follow name/company (a blank sort
+        value until there is one); `industryKey`/`sourceKey` only exist once there is a value.
+        """
+        token = source.token()
+        origin = {
+            "createdBy": token,
+            "dedupKey": key,
+            "uploadId": source.upload_id,
+            "sourceFile": source.file_name,
+            "sourceRow": source.row,
+            "_worksheet": source.worksheet or "",
+        }
+        names: dict[str, str] = {}
+        values: dict = {":now": utc_now_iso(), ":origin": origin, ":uploads": {source.upload_id}}
+        # The first row's provenance is written once, as one map: every clause costs (moto evaluates each).
+        lead_id = lead_id_for(key)
+        values[":list"] = list_key(lead_id)
+        values[":emailKey"] = sort_value(lead.get("email"))  # the email is the dedup key: fixed per lead
+        sets = [
+            "updatedAt = :now",
+            "createdAt = if_not_exists(createdAt, :now)",
+            "origin = if_not_exists(origin, :origin)",
+            f"{LIST_KEY} = :list",
+            "emailKey = :emailKey",
+        ]
+        for attribute, field in (("nameKey", "name"), ("companyKey", "company")):
+            folded = key_value(lead.get(field))
+            if folded:
+                values[f":{attribute}"] = folded
+                sets.append(f"{attribute} = :{attribute}")
+            else:  # a lead without the field still sorts (last); a later value replaces the blank
+                values[":blank"] = BLANK_SORT_VALUE
+                sets.append(f"{attribute} = if_not_exists({attribute}, :blank)")
+        for attribute, field in (("industryKey", "industry"), ("sourceKey", "source")):
+            folded = key_value(lead.get(field))
+            if folded:
+                values[f":{attribute}"] = folded
+                sets.append(f"{attribute} = :{attribute}")
+        for position, field in enumerate(LEAD_FIELDS):
+            value = lead.get(field)
+            if not value:
+                continue
+            names[f"#f{position}"] = field
+            values[f":f{position}"] = value
+            if field == "phone" and value == PHONE_UNPARSEABLE:  # never let "N/A" replace a real number
+                sets.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
+            else:
+                sets.append(f"#f{position} = :f{position}")
+        update = {
+            "TableName": self._table_name,
+            "Key": typed({"leadId": lead_id}),
+            **({"ExpressionAttributeNames": names} if names else {}),
+            "ReturnValues": "ALL_OLD",
+        }
+        try:
+            response = self._client.update_item(
+                UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
+                ConditionExpression="attribute_not_exists(sources) OR size(sources) < :maxSources",
+                ExpressionAttributeValues=typed({**values, ":tokens": {token}, ":maxSources": MAX_SOURCES}),
+                **update,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            # The lead already lists MAX_SOURCES rows (the same person on every row of a huge file): merge
+            # the values, and only count the row, so the item stays far below DynamoDB's 400 KB.
+            self._client.update_item(
+                UpdateExpression=f"SET {', '.join(sets)} ADD sourcesOmitted :one, uploadIds :uploads",
+                ExpressionAttributeValues=typed({**values, ":one": 1}),
+                **update,
+            )
+            return False, False  # the lead existed (it has sources), and this row did not create it
+        previous = response.get("Attributes")
+        if previous is None:
+            return True, True
+        return previous["origin"]["M"]["createdBy"]["S"] == token, False  # typed: {"M": {"createdBy": {"S": ...}}}
+
+    def _record_changes(self, inserted: int) -> None:
+        """+inserted on the lead counter (a redelivered row inserts nothing, so it adds nothing), and a new
+        revision. Not transactional: a crash between the merges and this write leaves the counter short by
+        them (`recount` repairs it) and the revision unmoved until the redelivery moves it; TransactWriteItems
+        would make every new lead far slower."""
+        self._client.update_item(
+            TableName=self._table_name,
+            Key=typed({"leadId": COUNTER_ID}),
+            UpdateExpression="ADD leadCount :count, revision :one",
+            ExpressionAttributeValues=typed({":count": inserted, ":one": 1}),
+        )
+
+    def get(self, lead_id: str) -> dict | None:
+        item = self._table.get_item(Key={"leadId": lead_id}).get("Item")
+        return to_lead(item) if item else None
+
+    def scan_all(self) -> Iterator[dict]:
+        for item in self._pages(self._table.scan, {}, None):
+            if not item["leadId"].startswith("#"):  # the counter is no lead
+                yield to_lead(item)
+
+    def _scan_fields(self, fields: Iterable[str]) -> Iterator[dict[str, str]]:
+        """Only these (text) lead fields of every lead: a scan that returns little (it still reads every
+        item), through the low-level client, whose typed values are read directly."""
+        names = {f"#p{position}": field for position, field in enumerate(fields)}
+        kwargs = {
+            "TableName": self._table_name,
+            "ProjectionExpression": ", ".join(["leadId", *names]),
+            "ExpressionAttributeNames": names,
+        }
+        for item in self._pages(self._client.scan, kwargs, None):
+            if not item["leadId"]["S"].startswith("#"):  # the counter is no lead
+                yield {field: item[field]["S"] for field in names.values() if field in item}
+
+    # listing ------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """All leads: the counter (one read); without one yet, a count of the createdAt index."""
+        counter = self._counter()
+        if counter is not None:
+            return int(counter["leadCount"])
+        return self._count_index()
+
+    def _counter(self) -> dict | None:
+        return self._table.get_item(Key={"leadId": COUNTER_ID}, ConsistentRead=True).get("Item")
+
+    def _revision(self) -> int | None:
+        """The lead list's revision; None before the first merge (nothing derived is kept then)."""
+        counter = self._counter()
+        return None if counter is None or "revision" not in counter else int(counter["revision"])
+
+    def recount(self) -> int:
+        """Set the counter from the createdAt index (maintenance, while no import runs); the revision moves."""
+        total = self._count_index()
+        self._table.update_item(
+            Key={"leadId": COUNTER_ID},
+            UpdateExpression="SET leadCount = :total ADD revision :one",
+            ExpressionAttributeValues={":total": total, ":one": 1},
+        )
+        return total
+
+    def field_values(self, fields: tuple[str, ...]) -> list[dict]:
+        """These lead fields of every lead (only the fields it has), in no particular order: one projected
+        scan per revision of the lead list, kept in memory until it moves."""
+        return self._derived.get(self._revision(), ("fields", fields), lambda: list(self._scan_fields(fields)))
+
+    def find(self, query: LeadQuery) -> tuple[list[dict], int]:
+        """One page of leads in the query's order, and the number of leads matching its filters."""
+        plan = plan_for(query)
+        start, end = query.offset, query.offset + query.page_size
+        if plan.searches_whole_list:
+            matches = [
+                order_key(entry, plan.sort_attribute)
+                for entry in self._list_entries()
+                if matches_search(entry, plan.search or "")
+            ]
+            matches.sort(reverse=plan.descending)
+            total = len(matches)
+            ids = [lead_id for _, lead_id in matches[start:end]]
+        elif plan.counted:
+            total = self.count()
+            ids = [] if start >= total else [entry["leadId"] for entry in islice(self._entries(plan, end), start, end)]
+        elif plan.ordered:
+            ids, total = [], 0
+            for position, entry in enumerate(self._entries(plan)):
+                if start <= position < end:
+                    ids.append(entry["leadId"])
+                total = position + 1
+        else:
+            matches = self._sorted_matches(plan)
+            total = len(matches)
+            ids = [lead_id for _, lead_id in matches[start:end]]
+        return [to_lead(item) for item in self.batch_get(ids)], total
+
+    def iterate(self, query: LeadQuery) -> Iterator[dict]:
+        """Every lead matching the query's filters, in its order (page and page size are ignored)."""
+        plan = plan_for(query)
+        if plan.ordered:
+            ids: Iterable[str] = (entry["leadId"] for entry in self._entries(plan))
+        else:
+            ids = (lead_id for _, lead_id in self._sorted_matches(plan))
+        while chunk := list(islice(ids, BATCH_GET_LIMIT)):
+            for item in self.batch_get(chunk):
+                yield to_lead(item)
+
+    def matching(self, query: LeadQuery) -> Iterator[dict]:
+        """Every lead matching the query's filters, in no particular order (for readers that count,
+        group or sort themselves): the whole list is one table scan of full items, far cheaper than the
+        ordered index plus a BatchGetItem per 100 leads; filtered queries read through their indexes."""
+        return self.iterate(query) if query.filtered else self.scan_all()
+
+    def batch_get(self, lead_ids: list[str], projection: str | None = None) -> list[dict]:
+        """The stored items for these ids, in the same order (ids not found are left out). Through the
+        low-level client: the resource's conversion of a page of 25 full items costs a third of the call."""
+        found: dict[str, dict] = {}
+        unique = list(dict.fromkeys(lead_ids))
+        for first in range(0, len(unique), BATCH_GET_LIMIT):
+            keys = [{"leadId": {"S": lead_id}} for lead_id in unique[first : first + BATCH_GET_LIMIT]]
+            request: dict = {self._table_name: {"Keys": keys}}
+            if projection:
+                request[self._table_name]["ProjectionExpression"] = projection
+            attempt = 0
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table_name, []):
+                    found[item["leadId"]["S"]] = untyped(item)
+                request = response.get("UnprocessedKeys") or {}
+                if request:  # throttled: back off, then ask again for what is left
+                    attempt += 1
+                    time.sleep(min(0.05 * 2**attempt, 2.0))
+        return [found[lead_id] for lead_id in lead_ids if lead_id in found]
+
+    def _list_entries(self) -> list[dict]:
+        """The list index's entry of every lead (its search and sort attributes): read once per revision."""
+
+        def read() -> list[dict]:
+            entries: list[dict] = []
+            for partition in list_keys():
+                kwargs = {
+                    "TableName": self._table_name,
+                    "IndexName": SORT_INDEXES["createdAt"],
+                    "KeyConditionExpression": f"{LIST_KEY} = :partition",
+                    "ExpressionAttributeValues": {":partition": {"S": partition}},
+                    "ProjectionExpression": LIST_ENTRY_PROJECTION,
+                }
+                pages = self._pages(self._client.query, kwargs, None)
+                entries.extend({name: value["S"] for name, value in entry.items()} for entry in pages)
+            return entries
+
+        return self._derived.get(self._revision(), ("list entries",), read)
+
+    def _sorted_matches(self, plan: Plan) -> list[tuple[str, str]]:
+        matches = [order_key(entry, plan.sort_attribute) for entry in self._entries(plan)]
+        if plan.check_upload:
+            in_upload = {
+                item["leadId"]
+                for item in self.batch_get([lead_id for _, lead_id in matches], projection="leadId, uploadIds")
+                if plan.upload_id in item.get("uploadIds", ())
+            }
+            matches = [match for match in matches if match[1] in in_upload]
+        matches.sort(reverse=plan.descending)
+        return matches
+
+    def _entries(self, plan: Plan, limit: int | None = None) -> Iterator[dict]:
+        """Index entries (leadId + sort value) of the matching leads; in the plan's order when `ordered`."""
+        search_here = None if plan.search_in_filter else plan.search  # see Plan.search_in_filter
+        searched = SEARCH_ATTRIBUTES if search_here else ()
+        projection = ", ".join(dict.fromkeys(("leadId", plan.sort_attribute, *searched)))
+        condition = _filter_condition(plan)
+        if plan.index is None:
+            kwargs: dict = {"ProjectionExpression": projection}
+            if condition is not None:
+                kwargs["FilterExpression"] = condition
+            return self._pages(self._table.scan, kwargs, limit)
+        streams = []
+        for attribute, value in plan.partitions:
+            key_condition = Key(attribute).eq(value)
+            if plan.sort_key_equals:
+                key_condition = key_condition & Key(plan.sort_key_equals[0]).eq(plan.sort_key_equals[1])
+            kwargs = {
+                "IndexName": plan.index,
+                "KeyConditionExpression": key_condition,
+                "ScanIndexForward": not plan.descending,
+                "ProjectionExpression": projection,
+            }
+            if condition is not None:
+                kwargs["FilterExpression"] = condition
+            stream = _ties_by_lead_id(self._pages(self._table.query, kwargs, limit, plan.sort_attribute), plan)
+            if search_here:
+                stream = (entry for entry in stream if matches_search(entry, search_here))
+            streams.append(stream)
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams, key=lambda entry: order_key(entry, plan.sort_attribute), reverse=plan.descending)
+
+    @staticmethod
+    def _pages(
+        operation: Callable[..., dict], kwargs: dict, limit: int | None, sort_attribute: str = ""
+    ) -> Iterator[dict]:
+        """Follow LastEvaluatedKey; with a limit (and no filter), read about that many entries: up to the
+        limit, and past it the entries tied with the last one, which may sort before it by leadId. The
+        first request already asks for TIE_READ_AHEAD more, so a page without long ties is one call."""
+        read = 0
+        boundary: object = None  # the sort value of the limit-th entry, once read
+        while True:
+            if limit is not None:
+                kwargs["Limit"] = max(limit - read, 0) + TIE_READ_AHEAD if boundary is None else TIE_READ_AHEAD
+            page = operation(**kwargs)
+            for item in page.get("Items", []):
+                if boundary is not None and item.get(sort_attribute) != boundary:
+                    return
+                yield item
+                read += 1
+                if limit is not None and boundary is None and read >= limit:
+                    boundary = item.get(sort_attribute)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _count_index(self) -> int:
+        total = 0
+        for partition in list_keys():
+            kwargs: dict = {
+                "IndexName": SORT_INDEXES["createdAt"],
+                "KeyConditionExpression": Key(LIST_KEY).eq(partition),
+                "Select": "COUNT",
+            }
+            while True:
+                page = self._table.query(**kwargs)
+                total += page.get("Count", 0)
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return total
+
+
+class _DerivedByRevision:
+    """Values computed from every lead, kept while the lead list's revision stays the same (per process: a
+    warm Lambda container answers from memory until the next batch of merges)."""
+
+    def __init__(self) -> None:
+        self._revision: int | None = None
+        self._values: dict[tuple, Any] = {}
+
+    def get(self, revision: int | None, name: tuple, compute: Callable[[], T]) -> T:
+        if revision is None:  # no revision yet: nothing to tell a change by
+            return compute()
+        if revision != self._revision:
+            self._revision, self._values = revision, {}
+        if name not in self._values:
+            self._values[name] = compute()
+        return self._values[name]
+
+
+def _ties_by_lead_id(entries: Iterator[dict], plan: Plan) -> Iterator[dict]:
+    """An index returns entries with equal sort values in no defined order; the listing's order is total
+    (sort value, then leadId), so each run of equal values is put in leadId order."""
+    run: list[dict] = []
+    for entry in entries:
+        if run and entry.get(plan.sort_attribute) != run[0].get(plan.sort_attribute):
+            yield from sorted(run, key=lambda item: item["leadId"], reverse=plan.descending)
+            run = []
+        run.append(entry)
+    yield from sorted(run, key=lambda item: item["leadId"], reverse=plan.descending)
+
+
+def _filter_condition(plan: Plan) -> ConditionBase | None:
+    conditions: list[ConditionBase] = [Attr(attribute).eq(value) for attribute, value in plan.filters.items()]
+    if plan.search and plan.search_in_filter:
+        conditions.append(reduce(lambda a, b: a | b, (Attr(name).contains(plan.search) for name in SEARCH_ATTRIBUTES)))
+    if plan.upload_id is not None and plan.index is None:
+        conditions.append(Attr("uploadIds").contains(plan.upload_id))
+    return reduce(and_, conditions) if conditions else None
+
+
+def to_lead(item: dict) -> dict:
+    """The stored item as API clients see it: provenance flattened, `sources` decoded, bookkeeping dropped."""
+    origin = plain(item.get("origin", {}))
+    lead = plain({key: value for key, value in item.items() if key != "origin" and key not in INTERNAL_ATTRIBUTES})
+    lead.update({name: origin[name] for name in ("uploadId", "sourceFile", "sourceRow") if name in origin})
+    if origin.get("_worksheet"):
+        lead["_worksheet"] = origin["_worksheet"]
+    lead["sources"] = sorted(
+        (SourceRef.parse(token) for token in item.get("sources", ())),
+        key=lambda source: (source["uploadId"], source.get("worksheet") or "", source["row"]),
+    )
+    return lead

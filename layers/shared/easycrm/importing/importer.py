@@ -1,0 +1,130 @@
+"""One batch of rows → standardized, de-duplicated leads, and its exact share of the upload's counts."""
+
+from __future__ import annotations
+
+from easycrm.adapters.deepseek import DeepSeekClient
+from easycrm.adapters.lead_repository import LeadRepository
+from easycrm.errors import LlmAuthError, LlmBalanceExhausted
+from easycrm.importing.batch_message import OVERSIZED_ROW_REASON, BatchMessage
+from easycrm.importing.columns import apply_mapping
+from easycrm.importing.dedup import SourceRef, dedup_key
+from easycrm.importing.enrichment import improve_leads
+from easycrm.importing.standardize import standardize_row
+from easycrm.observability import logger
+from easycrm.settings import Settings
+from easycrm.uploads.accounting import UploadAccounting
+from easycrm.uploads.states import BatchOutcome, is_final
+
+INTERNAL_ERROR_REASON = "The row could not be processed (internal error); it was not imported"
+REPORT_VALUE_CHARS = 2000
+# Leads per model request: a batch holds up to 100 rows, and an answer for 10 leads comes back well
+# within the request timeout.
+LEADS_PER_LLM_REQUEST = 10
+
+
+class BatchImporter:
+    """Imports one batch of rows: standardized, improved by the model when it is on, merged into the
+    leads, and accounted exactly once (named apart from Powertools' BatchProcessor, which runs beside it)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        leads: LeadRepository,
+        accounting: UploadAccounting,
+        llm: DeepSeekClient | None = None,
+    ):
+        self.settings = settings
+        self.leads = leads
+        self.accounting = accounting
+        self.llm = llm
+
+    def read_message(self, body: object) -> BatchMessage:
+        """The batch an SQS message carries, fetched from S3 when the message only points at it."""
+        key = BatchMessage.stored_body_key(body)
+        return BatchMessage.from_body(self.accounting.files.get_batch_body(key) if key else body)  # type: ignore[arg-type]
+
+    def process(self, message: BatchMessage) -> None:
+        statuses = self.accounting.statuses
+        record = statuses.get_processing_state(message.upload_id)
+        if record is None:
+            logger.warning("Batch for an unknown upload dropped", extra={"uploadId": message.upload_id})
+            return
+        # A redelivered batch is imported again (merges are idempotent) and then refused by the accounting.
+        outcome = BatchOutcome(worksheet=message.worksheet)
+        if record.get("cancelRequested") or is_final(record.get("status")):
+            outcome.cancelled = len(message.rows)
+        else:
+            self._import_rows(message, record, outcome)
+        self.accounting.account_batch(message.upload_id, message.batch_index, outcome)
+
+    def account_as_failed(self, message: BatchMessage, reason: str) -> None:
+        """A batch out of retries: its rows count as failed and are listed in the report."""
+        outcome = BatchOutcome(worksheet=message.worksheet, failed=len(message.rows))
+        outcome.rejects = [self._reject_entry(message, number, cells, reason) for number, cells in message.rows]
+        self.accounting.account_batch(message.upload_id, message.batch_index, outcome)
+
+    def _import_rows(self, message: BatchMessage, record: dict, outcome: BatchOutcome) -> None:
+        clean: list[tuple[int, dict[str, str]]] = []
+        for number, cells in message.rows:
+            if cells is None:
+                outcome.rejected += 1
+                outcome.rejects.append(self._reject_entry(message, number, None, OVERSIZED_ROW_REASON))
+                continue
+            try:
+                result = standardize_row(
+                    apply_mapping(message.mapping, message.headers, cells),
+                    default_region=self.settings.default_region,
+                )
+            except Exception:
+                logger.exception("Row standardization failed", extra={"uploadId": message.upload_id, "row": number})
+                outcome.failed += 1
+                outcome.rejects.append(self._reject_entry(message, number, cells, INTERNAL_ERROR_REASON))
+                continue
+            if result.lead is None:
+                outcome.rejected += 1
+                outcome.rejects.append(self._reject_entry(message, number, cells, result.reason or "Rejected"))
+            else:
+                clean.append((number, result.lead))
+        leads = self._improve([lead for _, lead in clean], record)
+        rows = [
+            (dedup_key(lead), lead, SourceRef(message.upload_id, message.file_name, message.worksheet, number))
+            for (number, _), lead in zip(clean, leads, strict=True)
+        ]
+        for created in self.leads.merge_rows(rows):
+            if created:
+                outcome.created += 1
+            else:
+                outcome.updated += 1
+
+    def _improve(self, leads: list[dict[str, str]], record: dict) -> list[dict[str, str]]:
+        if self.llm is None or not leads or record.get("llmError"):
+            return leads
+        improved: list[dict[str, str]] = []
+        for start in range(0, len(leads), LEADS_PER_LLM_REQUEST):
+            chunk = leads[start : start + LEADS_PER_LLM_REQUEST]
+            try:
+                chunk_improved, report = improve_leads(self.llm, chunk)
+            except (LlmBalanceExhausted, LlmAuthError) as error:
+                self.accounting.statuses.record_llm_error(record["uploadId"], str(error))
+                return improved + leads[start:]  # the rest keep their rule values
+            if report.fallback_reason:
+                logger.warning("LLM fell back to the rules", extra={"reason": report.fallback_reason})
+            improved.extend(chunk_improved)
+        return improved
+
+    @staticmethod
+    def _reject_entry(message: BatchMessage, number: int, cells: list[str] | None, reason: str) -> dict:
+        if cells is None:
+            values = ""
+        else:
+            values = "; ".join(
+                f"{_column_label(message.headers, position)}: {cell}"
+                for position, cell in enumerate(cells)
+                if cell.strip()
+            )
+        return {"worksheet": message.worksheet, "row": number, "reason": reason, "values": values[:REPORT_VALUE_CHARS]}
+
+
+def _column_label(headers: list[str], position: int) -> str:
+    header = headers[position].strip() if position < len(headers) else ""
+    return header or f"Column {position + 1}"
