@@ -8,7 +8,7 @@ SAM := $(SAM_VENV)/bin/sam
 # Lambda runs python3.13; `sam build` needs that interpreter on PATH (pyenv provides one here).
 SAM_PYENV ?= 3.11.7:3.13.0
 
-.PHONY: setup run test unit integration e2e fuzz js-test frontend lint format bench validate build sample clean
+.PHONY: setup run test unit integration e2e fuzz js-test frontend lint typecheck format bench validate build sample clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,11 @@ setup: $(VENV)/.installed node_modules/.installed frontend
 run: setup
 	scripts/easycrm serve
 
-## Everything: lint, template validation, unit, integration and end-to-end tests.
+## Everything: lint, type check, template validation, unit, integration and end-to-end tests.
 test: setup $(SAM_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 	npm test
@@ -71,6 +72,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint template.yaml
+
+## mypy over functions/, layers/ and scripts/ (the files and settings are in pyproject.toml).
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -6,7 +6,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
 from easycrm.chat.service import MAX_MESSAGE_CHARS
-from easycrm.http.resolver import api_responses, build_resolver, current_caller
+from easycrm.http.openapi import api_responses
+from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.observability import logger, tracer
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -4,7 +4,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.http.resolver import api_responses, build_resolver, current_caller
+from easycrm.http.openapi import api_responses
+from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.observability import logger, tracer
 from easycrm.uploads.start import start_upload
 from pydantic import BaseModel, ConfigDict, Field, StrictInt

@@ -3,8 +3,9 @@
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.http.lead_params import Search, SortBy, SortOrder, Text, UploadId
-from easycrm.http.resolver import api_responses, build_resolver, current_caller
+from easycrm.http.openapi import api_responses
+from easycrm.http.params import Search, SortBy, SortOrder, Text, UploadId
+from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.leads.queries import parse_lead_query
 from easycrm.observability import logger, tracer
 

@@ -7,15 +7,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
 from easycrm.errors import NotFound
-from easycrm.http.lead_params import Page, PageSize, Search, SortBy, SortOrder, Text, UploadId
-from easycrm.http.resolver import api_responses, build_resolver, current_caller, query_int
+from easycrm.http.openapi import api_responses
+from easycrm.http.params import Page, PageSize, Search, SortBy, SortOrder, Text, Top, UploadId
+from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.leads.queries import DEFAULT_PAGE_SIZE, is_lead_id, parse_lead_query
-from easycrm.leads.stats import DEFAULT_TOP, MAX_TOP, SUMMARY_FIELDS, summarize
+from easycrm.leads.stats import DEFAULT_TOP, SUMMARY_FIELDS, summarize
 from easycrm.observability import logger, tracer
 
 app = build_resolver()
-
-Top = query_int(1, MAX_TOP, description="groups listed per field; the rest are counted in `other`")
 
 
 @app.get("/leads", responses=api_responses({200: "One page of the matching leads, and the totals."}))

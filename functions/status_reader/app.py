@@ -7,13 +7,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
-from easycrm.http.resolver import api_responses, build_resolver, current_caller, query_int
+from easycrm.http.openapi import api_responses
+from easycrm.http.params import Limit
+from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.observability import logger, tracer
 
 app = build_resolver()
 
 UploadId = Annotated[str, Path(alias="uploadId", max_length=128)]
-Limit = query_int(1, 100, description="how many uploads, newest first")
 NO_SUCH_UPLOAD = {404: "NOT_FOUND: no upload of yours has this id."}
 FINISHED = "CONFLICT: the upload has already finished"
 

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 from easycrm.errors import InvalidInput
-from easycrm.http.resolver import status_for
+from easycrm.http.errors import status_for
 from easycrm.uploads.start import MAX_FILE_NAME_CHARS, clean_file_name
 
 

@@ -9,14 +9,12 @@ import json
 from typing import Any
 
 import pytest
-from easycrm.http.resolver import (
-    MAX_BODY_CHARS,
-    MAX_JSON_DEPTH,
-    ErrorResponse,
-    build_resolver,
-    openapi_document,
-    query_int,
-)
+from easycrm.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from easycrm.http.body import MAX_BODY_CHARS, MAX_JSON_DEPTH
+from easycrm.http.errors import ErrorResponse
+from easycrm.http.openapi import openapi_document
+from easycrm.http.params import query_int
+from easycrm.http.resolver import build_resolver
 from pydantic import BaseModel
 
 from scripts.local_stack.apigw import proxy_event
@@ -47,6 +45,21 @@ def echo(body: Anything):
 @probe.get("/page")
 def page_number(page: Page = 1):
     return {"page": page}
+
+
+DOMAIN_ERRORS = {
+    "invalid": InvalidInput("The value is not acceptable."),
+    "coded": InvalidInput("fileName is required.", "INVALID_FILE_NAME"),
+    "large": TooLarge("The file is over the limit.", "FILE_TOO_LARGE"),
+    "missing": NotFound("There is no such upload."),
+    "finished": Conflict("This upload has already finished."),
+    "admins": Forbidden("Only administrators can do this."),
+}
+
+
+@probe.get("/fail/<kind>")
+def fail(kind: str):
+    raise DOMAIN_ERRORS[kind]
 
 
 def handler(module: str):
@@ -292,3 +305,18 @@ def test_request_schemas_say_what_the_handlers_take(documents):
     assert upload["properties"]["fileSize"]["type"] == "integer"
     chat = documents["functions.chatbot.app"]["components"]["schemas"]["ChatRequest"]
     assert chat["properties"]["message"]["maxLength"] == 500
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("invalid", 400, "INVALID_REQUEST"),
+        ("coded", 400, "INVALID_FILE_NAME"),
+        ("large", 413, "FILE_TOO_LARGE"),
+        ("missing", 404, "NOT_FOUND"),
+        ("finished", 409, "CONFLICT"),
+        ("admins", 403, "FORBIDDEN"),
+    ],
+)
+def test_each_domain_error_becomes_its_status_in_the_one_error_shape(kind, status, code):
+    assert_refused(call(probe, "GET", f"/fail/{kind}"), status, code, DOMAIN_ERRORS[kind].message)
