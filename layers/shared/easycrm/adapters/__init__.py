@@ -1,0 +1,1 @@
+"""Everything that touches boto3 or HTTP: DynamoDB repositories, S3, SQS and the DeepSeek client."""

@@ -1,0 +1,1 @@
+"""The lead list as users read it: query plans over the indexes, summaries, CSV export."""
