@@ -22,7 +22,7 @@ import datetime
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -195,7 +195,7 @@ def columns(names: str) -> list[str]:
     return names.split(", ")
 
 
-def table(header: list[str], records: list[dict[str, Cell]]) -> Rows:
+def table(header: list[str], records: Sequence[Mapping[str, Cell]]) -> Rows:
     """The header, then one row per record with its values under their columns ("" elsewhere)."""
     misspelt = {name for record in records for name in record} - set(header)
     if misspelt:
@@ -251,8 +251,8 @@ def salesforce_report(rng: random.Random, contacts: list[Person]) -> Rows:
         }
         for p in contacts
     ]
-    title = [["Leads by Source"], ["As of 2025-06-30"], ["Filtered By: Lead Status equals Open"], []]
-    footer = [
+    title: Rows = [["Leads by Source"], ["As of 2025-06-30"], ["Filtered By: Lead Status equals Open"], []]
+    footer: Rows = [
         [],
         [f"Grand Totals ({len(contacts)} records)"],
         ["Confidential Information - Do Not Distribute"],
@@ -318,7 +318,7 @@ def atomic_crm(rng: random.Random, contacts: list[Person]) -> Rows:
         "phone_home, phone_other, background, first_seen, last_seen, has_newsletter, status, tags, linkedin_url, "
         "sales_id"
     )
-    records = []
+    records: list[dict[str, Cell]] = []
     for index, p in enumerate(contacts):
         seen = p.created.isoformat(timespec="milliseconds") + "Z"
         records.append(
@@ -437,7 +437,7 @@ def pipedrive(rng: random.Random, contacts: list[Person]) -> Rows:
         "Person - Email - Home, Person - Phone - Work, Person - Phone - Mobile, Person - Owner, "
         "Person - Person created"
     )
-    records = []
+    records: list[dict[str, Cell]] = []
     for index, p in enumerate(contacts):
         at_home = rng.random() < 0.2
         records.append(
@@ -462,7 +462,7 @@ def mailchimp(rng: random.Random, contacts: list[Person]) -> Rows:
         "CONFIRM_TIME, CONFIRM_IP, LATITUDE, LONGITUDE, GMTOFF, DSTOFF, TIMEZONE, CC, REGION, LAST_CHANGED, LEID, "
         "EUID, NOTES, TAGS"
     )
-    records = []
+    records: list[dict[str, Cell]] = []
     for p in contacts:
         when = _stamp(p.created, "%Y-%m-%d %H:%M:%S")
         records.append(
@@ -539,7 +539,8 @@ def european_excel(rng: random.Random, contacts: list[Person]) -> Rows:
 
 def messy(rng: random.Random, contacts: list[Person]) -> Rows:
     """The test suite's messy leads: LAST, FIRST names, mixed phone formats, blank and rejected rows."""
-    return messy_lead_rows(len(contacts), seed=rng.randrange(10**6))
+    rows: Rows = [list(row) for row in messy_lead_rows(len(contacts), seed=rng.randrange(10**6))]
+    return rows
 
 
 @dataclass(frozen=True)

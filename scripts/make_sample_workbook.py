@@ -127,7 +127,7 @@ class Samples:
 def trade_show(samples: Samples, people: list[Person]) -> list[list]:
     header = ["Full Name", "E-mail Address", "Mobile", "Company", "Job Title", "Country", "Notes"]
     notes = ["", "", "", "met at booth 12", "wants a demo in March", "Interested in\nthe enterprise plan"]
-    rows = [
+    rows: list[list[str | None]] = [
         [samples.full_name(p), samples.email(p), samples.phone(p), p.company, p.title, samples.country(p), note]
         for p, note in zip(people, samples.picks(notes, len(people)), strict=True)
     ]

@@ -1,10 +1,14 @@
-"""API Gateway REST proxy events, shaped as API Gateway sends them with a Cognito authorizer."""
+"""API Gateway's REST proxy integration: the events, shaped as API Gateway sends them with a Cognito
+authorizer, and the function's proxy response as API Gateway returns it to the client."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
+
+from scripts.local_stack.reply import Reply
 
 
 def proxy_event(
@@ -44,3 +48,20 @@ def proxy_event(
         "body": None if body is None else (body if isinstance(body, str) else json.dumps(body)),
         "isBase64Encoded": False,
     }
+
+
+def lambda_reply(response: object) -> Reply:
+    """A Lambda proxy response as API Gateway returns it; `ValueError` when it is malformed."""
+    if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
+        raise ValueError(f"malformed Lambda proxy response: {response!r:.200}")
+    headers = [
+        (name, str(value)) for name, values in (response.get("multiValueHeaders") or {}).items() for value in values
+    ]
+    given = {name.lower() for name, _ in headers}
+    headers += [
+        (name, str(value)) for name, value in (response.get("headers") or {}).items() if name.lower() not in given
+    ]
+    body = response.get("body") or ""
+    return Reply(
+        response["statusCode"], headers, base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    )

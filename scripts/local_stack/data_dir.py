@@ -16,7 +16,9 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".easycrm"
 
@@ -29,7 +31,7 @@ class DataDirectory:
     def __init__(self, path: Path | None):
         self.temporary = path is None
         self.path = Path(tempfile.mkdtemp(prefix="easycrm-")) if path is None else path.resolve()
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
 
     @property
     def dynamodb(self) -> Path:
@@ -41,11 +43,11 @@ class DataDirectory:
 
     def open(self) -> DataDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
-        self._lock_file = (self.path / ".lock").open("a+")
+        self._lock_file = lock_file = (self.path / ".lock").open("a+")
         try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._lock_file.close()
+            lock_file.close()
             self._lock_file = None
             raise DataDirectoryBusy(
                 f"{self.path} is in use by another `scripts/easycrm`; stop it, or pass another --data-dir"
@@ -74,7 +76,7 @@ class DataDirectory:
         drawn = f"Demo{secrets.randbelow(10**6):06d}-{secrets.token_urlsafe(6)}"
         return str(self._settings(lambda: {"demoPassword": drawn})["demoPassword"])
 
-    def _settings(self, defaults) -> dict:
+    def _settings(self, defaults: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         path = self.path / "local.json"
         settings = json.loads(path.read_text()) if path.exists() else {}
         missing = {key: value for key, value in defaults().items() if key not in settings}

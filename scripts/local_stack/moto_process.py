@@ -15,6 +15,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 
+# The functions below patch moto's SQS classes in place, deliberately: mypy refuses any assignment to a
+# method or a read-only property of a class, hence the `type: ignore`s on those lines.
 def _speed_up_moto_sqs_receive() -> None:
     """moto checks each received message's retention by building the queue's full attribute set,
     which counts every message in the queue: receiving from a queue of N messages costs O(N) per
@@ -27,7 +29,9 @@ def _speed_up_moto_sqs_receive() -> None:
         retention_seconds = int(self.get_queue(queue_name).message_retention_period)
         return retention_seconds + message.sent_timestamp / 1000 > unix_time()
 
-    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period
+    )
 
 
 def _speed_up_moto_sqs_counts() -> None:
@@ -60,12 +64,18 @@ def _speed_up_moto_sqs_counts() -> None:
         now = now_ms()
         return sum(1 for message in self._messages if not now > message.visible_at)
 
-    Message.visible = property(visible)
-    Message.delayed = property(delayed)
-    Queue.messages = property(messages)
-    Queue.approximate_number_of_messages = property(approximate_number_of_messages)
-    Queue.approximate_number_of_messages_delayed = property(approximate_number_of_messages_delayed)
-    Queue.approximate_number_of_messages_not_visible = property(approximate_number_of_messages_not_visible)
+    Message.visible = property(visible)  # type: ignore[method-assign, assignment]
+    Message.delayed = property(delayed)  # type: ignore[method-assign, assignment]
+    Queue.messages = property(messages)  # type: ignore[method-assign, assignment]
+    Queue.approximate_number_of_messages = property(  # type: ignore[method-assign, assignment]
+        approximate_number_of_messages
+    )
+    Queue.approximate_number_of_messages_delayed = property(  # type: ignore[method-assign, assignment]
+        approximate_number_of_messages_delayed
+    )
+    Queue.approximate_number_of_messages_not_visible = property(  # type: ignore[method-assign, assignment]
+        approximate_number_of_messages_not_visible
+    )
 
 
 def _make_moto_sqs_thread_safe() -> None:
@@ -85,8 +95,8 @@ def _make_moto_sqs_thread_safe() -> None:
         with self.get_queue(queue_name)._messages_lock:
             return receive_message(self, queue_name, *args, **kwargs)
 
-    Queue.delete_message = locked_delete_message
-    SQSBackend.receive_message = locked_receive_message
+    Queue.delete_message = locked_delete_message  # type: ignore[method-assign]
+    SQSBackend.receive_message = locked_receive_message  # type: ignore[method-assign]
 
 
 class _KeepAliveHandler(WSGIRequestHandler):

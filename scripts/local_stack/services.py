@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NODE_SERVICES = Path(__file__).with_name("node_services.mjs")
@@ -41,10 +42,10 @@ class ServiceProcess:
         self.command = command
         self.on_line = on_line
         self.endpoint = ""
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self._process = subprocess.Popen(
+        process = self._process = subprocess.Popen(
             self.command,
             cwd=REPO_ROOT,
             stdin=subprocess.PIPE,
@@ -53,27 +54,31 @@ class ServiceProcess:
             text=True,
             process_group=0,
         )
-        ready = self._process.stdout.readline().strip()
+        assert process.stdout is not None and process.stderr is not None  # both are pipes, as asked above
+        ready = process.stdout.readline().strip()
         if not ready.startswith("port "):
-            self._process.kill()
-            detail = (self._process.stderr.read() or "").strip().splitlines()
+            process.kill()
+            detail = (process.stderr.read() or "").strip().splitlines()
             raise ServiceStartError(f"{self.name} did not start: {detail[-1] if detail else 'no output'}")
         self.endpoint = f"http://127.0.0.1:{ready.split()[1]}"
-        threading.Thread(target=self._relay, args=(self._process.stdout,), name=f"{self.name}-out", daemon=True).start()
-        threading.Thread(target=self._forward_errors, name=f"{self.name}-err", daemon=True).start()
+        threading.Thread(target=self._relay, args=(process.stdout,), name=f"{self.name}-out", daemon=True).start()
+        threading.Thread(
+            target=self._forward_errors, args=(process.stderr,), name=f"{self.name}-err", daemon=True
+        ).start()
 
-    def _relay(self, stream) -> None:
+    def _relay(self, stream: IO[str]) -> None:
         for line in stream:
             if self.on_line:
                 self.on_line(line.rstrip("\n"))
 
-    def _forward_errors(self) -> None:
-        for line in self._process.stderr:
+    def _forward_errors(self, stream: IO[str]) -> None:
+        for line in stream:
             sys.stderr.write(f"[{self.name}] {line}")
 
     def stop(self) -> None:
         if self._process:
-            self._process.stdin.close()  # the child exits when its stdin closes
+            if self._process.stdin:
+                self._process.stdin.close()  # the child exits when its stdin closes
             try:
                 self._process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -81,7 +86,9 @@ class ServiceProcess:
             self._process = None
 
 
-def node_service(name: str, service: str, directory: Path, on_line: Callable[[str], None] | None = None):
+def node_service(
+    name: str, service: str, directory: Path, on_line: Callable[[str], None] | None = None
+) -> ServiceProcess:
     node = shutil.which("node")
     if node is None:
         raise ServiceStartError("Node.js is not installed: the local DynamoDB and S3 run on it (see README)")

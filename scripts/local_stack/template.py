@@ -9,34 +9,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 STACK_NAME = "easycrm-local"
 
-_SEQUENCE_TAGS = {"GetAtt", "If", "Join", "Select", "Split", "Equals", "Not", "And", "Or", "FindInMap"}
+
+def load_template(text: str, filename: str) -> dict[str, Any]:
+    """A template's YAML as cfn-lint reads it: short-form tags (`!Ref`, `!Sub`, `!GetAtt Q.Arn`, ...) in
+    their long form ({"Ref": ...}, {"Fn::Sub": ...}, {"Fn::GetAtt": ["Q", "Arn"]}); a key given twice in one
+    mapping is an error, not silently the last value."""
+    # Imported here, not at the top: the worker processes import this module (for FunctionSpec) but read
+    # no template, and cfn-lint takes a second and some 90 MB to import.
+    from cfnlint.decode.cfn_yaml import loads
+
+    return _plain(loads(text, filename))
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """YAML loader that turns short-form tags (`!Ref`, `!Sub`, ...) into their long form."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix in ("Ref", "Condition"):
-        return {suffix: value}
-    return {f"Fn::{suffix}": value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+def _plain(value: Any) -> Any:
+    """cfn-lint's nodes (dict, list and str subclasses that carry their line numbers) as plain values:
+    the template's values reach the worker processes, and pickle cannot name cfn-lint's node classes."""
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 @dataclass
@@ -63,7 +61,7 @@ class Template:
 
     def __init__(self, path: Path, parameter_overrides: dict[str, str] | None = None):
         self.path = path
-        self.body = yaml.load(path.read_text(), Loader=_CloudFormationLoader)
+        self.body = load_template(path.read_text(), str(path))
         self.resources: dict[str, dict] = self.body["Resources"]
         self.parameters = {name: str(spec.get("Default", "")) for name, spec in self.body.get("Parameters", {}).items()}
         unknown = set(parameter_overrides or {}) - set(self.parameters)

@@ -21,18 +21,22 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote_plus
 
 import boto3
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION, FunctionSpec
+
+if TYPE_CHECKING:
+    from scripts.local_stack.stack import LocalStack
 
 log = logging.getLogger("easycrm.local")
 
@@ -206,11 +210,13 @@ class _S3Worker(_Worker):
                 if attempt < route.function.async_attempts:
                     done = False
                 elif route.function.on_failure_queue:
-                    self._send_to_destination(route.function, request, error, attempt)
+                    self._send_to_destination(route.function, route.function.on_failure_queue, request, error, attempt)
         return done
 
-    def _send_to_destination(self, spec: FunctionSpec, request: dict, error: BaseException, attempts: int) -> None:
-        """The record Lambda sends to an on-failure destination after the last attempt."""
+    def _send_to_destination(
+        self, spec: FunctionSpec, destination: str, request: dict, error: BaseException, attempts: int
+    ) -> None:
+        """The record Lambda sends to the on-failure destination (a queue's logical id) after the last attempt."""
         record = {
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
@@ -224,7 +230,7 @@ class _S3Worker(_Worker):
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
             "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)[:1000]},
         }
-        queue_url = self.delivery.destination_urls[spec.on_failure_queue]
+        queue_url = self.delivery.destination_urls[destination]
         self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
 
 
@@ -263,23 +269,29 @@ class LocalFunction:
     def __init__(self, spec: FunctionSpec, instance: str | None = None):
         self.spec = spec
         self.instance = instance
-        self._handler = None
+        self._handler: Callable[[dict, LocalContext], Any] | None = None
 
-    def _load(self):
+    def _load(self) -> Callable[[dict, LocalContext], Any]:
         if self.instance is None:
             module = importlib.import_module(self.spec.module)
         else:
-            path = Path(importlib.util.find_spec(self.spec.module).origin)
-            module_spec = importlib.util.spec_from_file_location(f"{self.spec.module}__{self.instance}", path)
+            found = importlib.util.find_spec(self.spec.module)
+            if found is None or found.origin is None:
+                raise ModuleNotFoundError(f"{self.spec.logical_id}: no module {self.spec.module}")
+            name = f"{self.spec.module}__{self.instance}"
+            module_spec = importlib.util.spec_from_file_location(name, Path(found.origin))
+            if module_spec is None or module_spec.loader is None:
+                raise ImportError(f"{self.spec.logical_id}: {found.origin} cannot be loaded as {name}")
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
         return getattr(module, self.spec.handler)
 
     def invoke(self, event: dict) -> Any:
-        if self._handler is None:
-            self._handler = self._load()
+        handler = self._handler
+        if handler is None:
+            handler = self._handler = self._load()
         try:
-            return self._handler(event, LocalContext(self.spec))
+            return handler(event, LocalContext(self.spec))
         finally:
             _discard_unpublished_metrics()
 
@@ -419,11 +431,11 @@ def _rate_seconds(expression: str) -> int:
 class Workers:
     """Every event source of the template, started together and stopped together."""
 
-    def __init__(self, stack):
+    def __init__(self, stack: LocalStack):
         self.stack = stack
         self._stop_processes = _SPAWN.Event()
         self._stop_threads = threading.Event()
-        self._processes: list = []
+        self._processes: list[multiprocessing.process.BaseProcess] = []
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -488,7 +500,7 @@ class Workers:
             self._spawn(_run_s3_worker, S3Delivery(queue_urls[bucket], bucket_routes, destinations))
         self.stack.notify_s3(S3NotificationRelay(routes, queue_urls))
 
-    def _spawn(self, target, *arguments) -> None:
+    def _spawn(self, target: Callable[..., None], *arguments: object) -> None:
         process = _SPAWN.Process(target=target, args=(self._stop_processes, *arguments), daemon=True)
         process.start()
         self._processes.append(process)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-# Canonical lead fields (docs/design.md, section 3), in display/export order.
-LEAD_FIELDS: tuple[str, ...] = (
+# Canonical lead fields (docs/design.md, section 3), in display/export order. The Literal is the source,
+# so the chatbot's query language can name a lead field as a type.
+LeadField = Literal[
     "name",
     "firstName",
     "lastName",
@@ -17,7 +19,8 @@ LEAD_FIELDS: tuple[str, ...] = (
     "source",
     "country",
     "notes",
-)
+]
+LEAD_FIELDS: tuple[str, ...] = get_args(LeadField)
 
 # Fields an LLM may improve; email and phone always come from the rules.
 PRESENTATION_FIELDS: tuple[str, ...] = ("name", "firstName", "lastName", "company", "title", "industry", "source")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,7 +46,7 @@ class Settings:
         return f"Settings({shown}, deepseek_api_key={'***' if self.deepseek_api_key else ''!r})"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         provider = env.get("LLM_PROVIDER", "rules").strip().lower() or "rules"
         if provider not in ("rules", "deepseek"):
@@ -73,7 +74,7 @@ class Settings:
         )
 
 
-def _positive_int(env, name: str, default: int, allow_zero: bool = False) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int, allow_zero: bool = False) -> int:
     raw = env.get(name)
     if raw in (None, ""):
         return default
@@ -86,7 +87,7 @@ def _positive_int(env, name: str, default: int, allow_zero: bool = False) -> int
     return value
 
 
-def _positive_seconds(env, name: str, default: float) -> float:
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw in (None, ""):
         return default

@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from easycrm.errors import LlmAuthError, LlmBalanceExhausted, LlmError, LlmRequestRejected, LlmUnavailable
+from easycrm.settings import Settings
 
 logger = logging.getLogger("easycrm.llm")
 
@@ -62,7 +63,7 @@ class DeepSeekClient:
         self._sleep = sleep
 
     @classmethod
-    def from_settings(cls, settings) -> DeepSeekClient:
+    def from_settings(cls, settings: Settings) -> DeepSeekClient:
         return cls(
             base_url=settings.deepseek_base_url,
             api_key=settings.deepseek_api_key,
@@ -98,6 +99,7 @@ class DeepSeekClient:
                     "DeepSeek attempt %d/%d failed (%s); retrying in %.2f s", attempt, attempts, failure.reason, delay
                 )
                 self._sleep(delay)
+        raise AssertionError("unreachable: itertools.count never ends, and the last attempt returns or raises")
 
     def _attempt(self, payload: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -121,7 +121,12 @@ def _lead_query(query: ChatQuery, own_uploads: Mapping[str, str]) -> LeadQuery |
                 return None
             if len(uploads) == 1:
                 pushed.setdefault("upload_id", uploads[0])
-    return LeadQuery(**pushed)
+    return LeadQuery(
+        company=pushed.get("company"),
+        industry=pushed.get("industry"),
+        source=pushed.get("source"),
+        upload_id=pushed.get("upload_id"),
+    )
 
 
 def _created_within(lead: dict, start: datetime | None, end: datetime | None) -> bool:

@@ -14,15 +14,28 @@ range, and the action, grouping, sort and limit carry over unless the follow-up 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from easycrm.chat.numbers import NUMBER_WORDS
-from easycrm.chat.query import MAX_DAYS, MAX_LIMIT, ChatQuery, DateRange, Filter, Sort
-from easycrm.leads.queries import fold
+from easycrm.chat.query import (
+    MAX_DAYS,
+    MAX_LIMIT,
+    Action,
+    ChatQuery,
+    DatePreset,
+    DateRange,
+    Filter,
+    FilterField,
+    GroupField,
+    Operator,
+    Sort,
+    SortOrder,
+)
+from easycrm.leads.queries import SortField, fold
 from easycrm.leads.stats import MAX_TOP
-from easycrm.models import INDUSTRIES
+from easycrm.models import INDUSTRIES, LeadField
 
 SUGGESTIONS = (
     "How many leads came in this week?",
@@ -76,13 +89,13 @@ _NUMBER = rf"(?:\d{{1,4}}|{'|'.join(_NUMBER_WORDS)})"
 _DATE = r"\d{4}-\d{2}-\d{2}"
 
 
-def _alternatives(words: dict[str, str]) -> str:
+def _alternatives(words: Mapping[str, str]) -> str:
     """A regex alternation of the keys, longest first (so "job title" wins over "title")."""
     return "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True))
 
 
 # Field names as people say them.
-_FILTER_FIELD_WORDS = {
+_FILTER_FIELD_WORDS: dict[str, FilterField] = {
     "name": "name",
     "full name": "name",
     "first name": "firstName",
@@ -122,7 +135,7 @@ _FILTER_FIELD_WORDS = {
     "filename": "file",
     "upload": "upload",
 }
-_GROUP_FIELD_WORDS = {
+_GROUP_FIELD_WORDS: dict[str, GroupField] = {
     "company": "company",
     "companies": "company",
     "organisations": "company",
@@ -151,7 +164,7 @@ _GROUP_FIELD_WORDS = {
     "file": "file",
     "files": "file",
 }
-_PRESENCE_FIELD_WORDS = {
+_PRESENCE_FIELD_WORDS: dict[str, LeadField] = {
     "phone": "phone",
     "phones": "phone",
     "phone number": "phone",
@@ -176,7 +189,7 @@ _PRESENCE_FIELD_WORDS = {
     "note": "notes",
     "name": "name",
 }
-_SORT_FIELD_WORDS = {
+_SORT_FIELD_WORDS: dict[str, SortField] = {
     "date": "createdAt",
     "created date": "createdAt",
     "creation date": "createdAt",
@@ -231,10 +244,10 @@ _FILE_EXTENSION = r"\.(?:xlsx|xlsm|xls|csv|ods|tsv|txt)"
 class _Reading:
     """What the recognizers found so far."""
 
-    action: str | None = None
+    action: Action | None = None
     filters: list[Filter] = field(default_factory=list)
     created: DateRange | None = None
-    group_by: str | None = None
+    group_by: GroupField | None = None
     top: int | None = None
     sort: Sort | None = None
     limit: int | None = None
@@ -243,7 +256,7 @@ class _Reading:
     asks_about: bool = False  # "what about …"
     other_value: str | None = None  # "what about Globex": a new value for the previous query's filter
 
-    def add(self, field_name: str, op: str, value: str | None = None) -> None:
+    def add(self, field_name: FilterField, op: Operator, value: str | None = None) -> None:
         if field_name == "industry" and value is not None:
             value = INDUSTRY_ALIASES.get(fold(value), value)
         self.filters.append(Filter(field=field_name, op=op, value=value))
@@ -380,7 +393,7 @@ def _one_side(match: re.Match[str], reading: _Reading) -> None:
         reading.created = DateRange(start=day, end=day)
 
 
-_PRESET_PHRASES = {
+_PRESET_PHRASES: dict[str, DatePreset] = {
     "today": "today",
     "yesterday": "yesterday",
     "this week": "this_week",
@@ -414,7 +427,7 @@ def _upload(match: re.Match[str], reading: _Reading) -> None:
 def _sorted_by(match: re.Match[str], reading: _Reading) -> None:
     by = _SORT_FIELD_WORDS[" ".join(match["field"].casefold().split())]
     direction = (match["dir"] or "").casefold()
-    order = None
+    order: SortOrder | None = None
     if direction:
         order = "desc" if direction.startswith(("desc", "z", "newest")) else "asc"
     reading.sort = Sort(by=by, order=order)
@@ -448,7 +461,7 @@ def _group(match: re.Match[str], reading: _Reading) -> None:
     reading.top = _number(match.groupdict().get("n"), 10, MAX_TOP)
 
 
-def _field_of(match: re.Match[str]) -> str:
+def _field_of(match: re.Match[str]) -> FilterField:
     return _FILTER_FIELD_WORDS[" ".join(match["field"].casefold().split())]
 
 
@@ -486,7 +499,7 @@ def _worksheet(match: re.Match[str], reading: _Reading) -> None:
     reading.add("worksheet", "equals", _value(match))
 
 
-def _presence(op: str) -> Callable[[re.Match[str], _Reading], None]:
+def _presence(op: Operator) -> Callable[[re.Match[str], _Reading], None]:
     def recognize(match: re.Match[str], reading: _Reading) -> None:
         words = re.split(r"\s*(?:,|\band\b|\bor\b|&|/)\s*(?:an?\s+)?", match["fields"], flags=re.I)
         for word in words:
@@ -522,7 +535,7 @@ def _company(match: re.Match[str], reading: _Reading) -> None:
     reading.add("company", "equals", _value(match))
 
 
-def _action(action: str) -> Callable[[re.Match[str], _Reading], None]:
+def _action(action: Action) -> Callable[[re.Match[str], _Reading], None]:
     def recognize(match: re.Match[str], reading: _Reading) -> None:
         if reading.action is None or action == "count":  # "show me how many…" is a count
             reading.action = action

@@ -20,24 +20,35 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from easycrm.errors import InvalidInput
-from easycrm.leads.queries import MAX_FILTER_CHARS, SORT_ATTRIBUTES
+from easycrm.leads.queries import MAX_FILTER_CHARS, SORT_ATTRIBUTES, SortField
 from easycrm.leads.stats import MAX_TOP
-from easycrm.models import LEAD_FIELDS
+from easycrm.models import LeadField
 
+# The vocabulary is written as Literal types (what the models' fields accept, checked by mypy in the
+# parser and executor too); the tuples are the same values, in the same order, for code that lists them.
 # `worksheet`/`file`/`upload` match a lead's provenance (its `sources`), the rest its own fields.
-PROVENANCE_FIELDS = ("worksheet", "file", "upload")
-FILTER_FIELDS: tuple[str, ...] = (*LEAD_FIELDS, *PROVENANCE_FIELDS)
-OPERATORS = ("equals", "contains", "is_empty", "is_not_empty")
+ProvenanceField = Literal["worksheet", "file", "upload"]
+FilterField = Literal[LeadField, ProvenanceField]
+Operator = Literal["equals", "contains", "is_empty", "is_not_empty"]
+GroupField = Literal["company", "industry", "source", "country", "title", "worksheet", "file"]
+DatePreset = Literal["today", "yesterday", "this_week", "last_week", "this_month", "last_month", "last_n_days"]
+Action = Literal["count", "list", "group_by"]
+SortOrder = Literal["asc", "desc"]
+
+PROVENANCE_FIELDS: tuple[str, ...] = get_args(ProvenanceField)
+FILTER_FIELDS: tuple[str, ...] = get_args(FilterField)
+OPERATORS: tuple[str, ...] = get_args(Operator)
 VALUE_OPERATORS = frozenset({"equals", "contains"})
-GROUP_FIELDS = ("company", "industry", "source", "country", "title", "worksheet", "file")
+GROUP_FIELDS: tuple[str, ...] = get_args(GroupField)
 SORT_FIELDS: tuple[str, ...] = tuple(SORT_ATTRIBUTES)
-DATE_PRESETS = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month", "last_n_days")
-ACTIONS = ("count", "list", "group_by")
+DATE_PRESETS: tuple[str, ...] = get_args(DatePreset)
+ACTIONS: tuple[str, ...] = get_args(Action)
 
 MAX_FILTERS = 10
 MAX_DAYS = 3660
@@ -101,8 +112,8 @@ class _Closed(BaseModel):
 class Filter(_Closed):
     """One condition on a lead field; equals and contains ignore case and accents, as the lead table's filters do."""
 
-    field: Literal[FILTER_FIELDS]
-    op: Literal[OPERATORS]
+    field: FilterField
+    op: Operator
     value: FilterValue | None = None
 
     @model_validator(mode="after")
@@ -130,10 +141,12 @@ class DateRange(_Closed):
     Weeks start on Monday. `last_n_days` is the last `days` calendar days, today included.
     """
 
-    preset: Literal[DATE_PRESETS] | None = None
+    preset: DatePreset | None = None
     days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
-    start: IsoDate | None = Field(default=None, alias="from")
-    end: IsoDate | None = Field(default=None, alias="to")
+    # `from`/`to` in JSON, `start`/`end` in Python (`from` is a keyword). Set as validation and serialization
+    # aliases, not `alias`: type checkers take `alias` as the keyword of __init__ (`DateRange(start=…)` works).
+    start: IsoDate | None = Field(default=None, validation_alias="from", serialization_alias="from")
+    end: IsoDate | None = Field(default=None, validation_alias="to", serialization_alias="to")
 
     @model_validator(mode="after")
     def _one_kind_of_range(self) -> DateRange:
@@ -167,6 +180,7 @@ class DateRange(_Closed):
                 last_day = first_of_month - timedelta(days=1)
                 return last_day.replace(day=1), last_day
             case "last_n_days":
+                assert self.days is not None  # `_one_kind_of_range` refuses last_n_days without days
                 return today - timedelta(days=self.days - 1), today
         return self.start, self.end
 
@@ -201,8 +215,8 @@ def _next_month(first: date) -> date:
 class Sort(_Closed):
     """Order of the leads shown; without `order`, createdAt is newest first and the text fields A→Z."""
 
-    by: Literal[SORT_FIELDS] = "createdAt"
-    order: Literal["asc", "desc"] | None = None
+    by: SortField = "createdAt"
+    order: SortOrder | None = None
 
     @model_validator(mode="after")
     def _default_order(self) -> Sort:
@@ -221,10 +235,10 @@ class Sort(_Closed):
 
 
 class ChatQuery(_Closed):
-    action: Literal[ACTIONS]
+    action: Action
     filters: list[Filter] = Field(default_factory=list, max_length=MAX_FILTERS)
     created: DateRange | None = None
-    group_by: Literal[GROUP_FIELDS] | None = None
+    group_by: GroupField | None = None
     top: int | None = Field(default=None, ge=1, le=MAX_TOP)
     sort: Sort = Field(default_factory=Sort)
     limit: int = Field(default=MAX_LIMIT, ge=0, le=MAX_LIMIT)
@@ -263,7 +277,7 @@ def parse_query(document: Any) -> ChatQuery:
         raise ChatQueryError("Not a valid query: " + "; ".join(problems) + ".") from None
 
 
-def _problem(detail: dict) -> str:
+def _problem(detail: ErrorDetails) -> str:
     where = ".".join(str(part) for part in detail["loc"] if not str(part).startswith("function-"))
     message = detail["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message

@@ -26,10 +26,11 @@ from typing import Any
 from easycrm.adapters.deepseek import DeepSeekClient
 from easycrm.chat.executor import ChatResult, LeadSource, execute
 from easycrm.chat.parser import SUGGESTIONS, parse_question
-from easycrm.chat.query import FIELD_LABELS, ChatQuery, parse_query
+from easycrm.chat.query import FIELD_LABELS, ChatQuery, GroupField, parse_query
 from easycrm.chat.translate import Refusal, date_spellings, grounded, phrase, stated_numbers, translate
 from easycrm.errors import InvalidInput, LlmAuthError, LlmBalanceExhausted, LlmError
 from easycrm.leads.queries import key_value
+from easycrm.leads.stats import Grouping
 
 logger = logging.getLogger("easycrm.chat")
 
@@ -179,6 +180,8 @@ class ChatService:
             facts["groups"] = [{"value": group.value, "count": group.count} for group in groups]
             facts["otherLeads"] = result.grouping.other
             facts["leadsWithoutValue"] = result.grouping.blank
+        # Only a question DeepSeek interpreted is phrased by it, and `_interpret` asks it only when there is one.
+        assert self._llm is not None
         try:
             text = phrase(self._llm, question, facts, draft)
         except LlmError as error:
@@ -241,7 +244,8 @@ def answer_text(result: ChatResult, now: datetime, own_uploads: Mapping[str, str
         elif shown > 1:
             sentences.append(f"Showing all {shown}, {query.sort.describe()}.")
     if result.grouping is not None and result.count:
-        sentences.extend(_group_sentences(result, query.group_by))
+        assert query.group_by is not None  # `execute` groups only for a query with group_by
+        sentences.extend(_group_sentences(result.grouping, query.group_by))
     if _names_foreign_upload(query, own_uploads):
         sentences.append("Only your own uploads can be searched by upload or file, and none of yours matches.")
     return " ".join(sentences)
@@ -258,8 +262,7 @@ def _matches(count: int, query: ChatQuery, now: datetime) -> str:
     return f"1 lead matches: {scope}." if count == 1 else f"{count:,} leads match: {scope}."
 
 
-def _group_sentences(result: ChatResult, field: str) -> list[str]:
-    grouping = result.grouping
+def _group_sentences(grouping: Grouping, field: GroupField) -> list[str]:
     plural, label = _GROUP_PLURALS[field], FIELD_LABELS[field]
     if not grouping.groups:
         return [f"None of them has a {label}."]

@@ -145,9 +145,12 @@ def _accepted_name_parts(row: dict[str, Any], lead: dict[str, str]) -> dict[str,
     proposed = {part: row.get(part, lead.get(part, "")) for part in _NAME_PARTS}
     if all(value == lead.get(part, "") for part, value in proposed.items()):
         return proposed
-    parts = {part: "" if value == "" else _clean_text(part, value) for part, value in proposed.items()}
-    if any(value is None for value in parts.values()):
-        return None
+    parts: dict[str, str] = {}
+    for part, value in proposed.items():
+        cleaned = "" if value == "" else _clean_text(part, value)
+        if cleaned is None:  # one unusable part and the pair is refused
+            return None
+        parts[part] = cleaned
     candidate = " ".join(parts.values())
     references = (lead.get("name", ""), " ".join(lead.get(part, "") for part in _NAME_PARTS))
     if any(reference.strip() and _same_words(candidate, reference) for reference in references):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from easycrm.adapters.deepseek import DeepSeekClient
-from easycrm.adapters.lead_repository import LeadRepository
+from typing import cast
+
 from easycrm.errors import LlmAuthError, LlmBalanceExhausted
 from easycrm.importing.batch_message import OVERSIZED_ROW_REASON, BatchMessage
 from easycrm.importing.columns import apply_mapping
@@ -11,6 +11,7 @@ from easycrm.importing.dedup import SourceRef, dedup_key
 from easycrm.importing.enrichment import improve_leads
 from easycrm.importing.standardize import standardize_row
 from easycrm.observability import logger
+from easycrm.ports import LanguageModel, LeadStore
 from easycrm.settings import Settings
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.states import BatchOutcome, is_final
@@ -29,9 +30,9 @@ class BatchImporter:
     def __init__(
         self,
         settings: Settings,
-        leads: LeadRepository,
+        leads: LeadStore,
         accounting: UploadAccounting,
-        llm: DeepSeekClient | None = None,
+        llm: LanguageModel | None = None,
     ):
         self.settings = settings
         self.leads = leads
@@ -86,8 +87,13 @@ class BatchImporter:
             else:
                 clean.append((number, result.lead))
         leads = self._improve([lead for _, lead in clean], record)
+        # standardize_row returns a lead only when it has an email or a valid phone: it always has a key.
         rows = [
-            (dedup_key(lead), lead, SourceRef(message.upload_id, message.file_name, message.worksheet, number))
+            (
+                cast(str, dedup_key(lead)),
+                lead,
+                SourceRef(message.upload_id, message.file_name, message.worksheet, number),
+            )
             for (number, _), lead in zip(clean, leads, strict=True)
         ]
         for created in self.leads.merge_rows(rows):
@@ -103,7 +109,8 @@ class BatchImporter:
         for start in range(0, len(leads), LEADS_PER_LLM_REQUEST):
             chunk = leads[start : start + LEADS_PER_LLM_REQUEST]
             try:
-                chunk_improved, report = improve_leads(self.llm, chunk)
+                # improve_leads still names the DeepSeek adapter; any LanguageModel serves it.
+                chunk_improved, report = improve_leads(self.llm, chunk)  # type: ignore[arg-type]
             except (LlmBalanceExhausted, LlmAuthError) as error:
                 self.accounting.statuses.record_llm_error(record["uploadId"], str(error))
                 return improved + leads[start:]  # the rest keep their rule values

@@ -18,14 +18,14 @@ from typing import IO, BinaryIO
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
-from easycrm.adapters.batch_queue import MAX_MESSAGE_BYTES, BatchQueue
-from easycrm.adapters.file_store import FileStore, upload_id_from_key
-from easycrm.adapters.upload_repository import UploadRepository
+from easycrm.adapters.batch_queue import MAX_MESSAGE_BYTES
+from easycrm.adapters.file_store import upload_id_from_key
 from easycrm.errors import UnreadableFile
 from easycrm.importing.batch_message import BatchMessage, chunk_rows, trim_cells, trim_headers
 from easycrm.importing.columns import map_headers
 from easycrm.importing.spreadsheet import open_sheets
 from easycrm.observability import logger, metrics
+from easycrm.ports import BatchSender, Files, UploadRecords
 from easycrm.settings import Settings
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.states import UploadState, is_final
@@ -40,7 +40,7 @@ class _SplitPlan:
     """What the spool holds: per batch its worksheet and row count, in order."""
 
     batches: list[tuple[str | None, int]] = field(default_factory=list)
-    sheet_rows: Counter = field(default_factory=Counter)
+    sheet_rows: Counter[str | None] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -52,9 +52,9 @@ class UploadSplitter:
     def __init__(
         self,
         settings: Settings,
-        statuses: UploadRepository,
-        files: FileStore,
-        queue: BatchQueue,
+        statuses: UploadRecords,
+        files: Files,
+        queue: BatchSender,
         accounting: UploadAccounting,
     ):
         self.settings = settings
@@ -72,7 +72,7 @@ class UploadSplitter:
     def _split(self, key: str) -> str:
         upload_id = upload_id_from_key(key)
         record = self.statuses.get(upload_id) if upload_id else None
-        if record is None:
+        if upload_id is None or record is None:
             logger.warning("Object has no upload record; ignored", extra={"key": key})
             return "ignored"
         if is_final(record["status"]) or "totalBatches" in record:
@@ -154,7 +154,7 @@ class UploadSplitter:
         return bool((self.statuses.get_processing_state(upload_id) or {}).get("cancelRequested"))
 
     def _stop_sending(self, record: dict, plan: _SplitPlan, sent: int) -> None:
-        unsent = Counter()
+        unsent: Counter[str | None] = Counter()
         for sheet, rows in plan.batches[sent:]:
             unsent[sheet] += rows
         stopped = self.statuses.stop_sending(

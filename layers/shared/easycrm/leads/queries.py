@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, TypedDict
 
 from easycrm.errors import InvalidInput
 from easycrm.models import LEAD_FIELDS
@@ -42,8 +43,19 @@ LIST_SHARDS = 1
 # Sorts after every real character (UTF-8 byte order and Python's code-point order agree).
 BLANK_SORT_VALUE = "\U0010ffff"
 
-SORT_ATTRIBUTES = {"createdAt": "createdAt", "name": "nameKey", "company": "companyKey", "email": "emailKey"}
-SORT_INDEXES = {"createdAt": "byCreatedAt", "name": "byName", "company": "byCompany", "email": "byEmail"}
+SortField = Literal["createdAt", "name", "company", "email"]
+SORT_ATTRIBUTES: dict[SortField, str] = {
+    "createdAt": "createdAt",
+    "name": "nameKey",
+    "company": "companyKey",
+    "email": "emailKey",
+}
+SORT_INDEXES: dict[SortField, str] = {
+    "createdAt": "byCreatedAt",
+    "name": "byName",
+    "company": "byCompany",
+    "email": "byEmail",
+}
 INDUSTRY_INDEX = "byIndustry"
 SOURCE_INDEX = "bySource"
 INDEX_SORT_KEYS = {
@@ -60,7 +72,7 @@ SEARCH_ATTRIBUTES = ("nameKey", "companyKey", "emailKey")
 INTERNAL_ATTRIBUTES = frozenset({LIST_KEY, "nameKey", "companyKey", "emailKey", "industryKey", "sourceKey"})
 
 _SORT_ORDERS = {"asc": False, "desc": True}
-_DEFAULT_DESCENDING = {"createdAt": True, "name": False, "company": False, "email": False}
+_DEFAULT_DESCENDING: dict[SortField, bool] = {"createdAt": True, "name": False, "company": False, "email": False}
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII only: int() also reads Arabic-Indic or fullwidth digits
 
 
@@ -124,7 +136,7 @@ class LeadQuery:
     industry: str | None = None
     source: str | None = None
     upload_id: str | None = None
-    sort_by: str = "createdAt"
+    sort_by: SortField = "createdAt"
     descending: bool = True
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
@@ -186,7 +198,7 @@ def parse_lead_query(params: Mapping[str, str | None] | None, *, paginated: bool
     """
     params = params or {}
     sort_raw = _text_param(params, "sortBy")
-    sort_by = "createdAt"
+    sort_by: SortField = "createdAt"
     if sort_raw is not None:
         matches = [name for name in SORT_ATTRIBUTES if name.lower() == sort_raw.lower()]
         if not matches:
@@ -276,9 +288,17 @@ class Plan:
         return "index entries of the matching leads" + (" + their items (upload check)" if self.check_upload else "")
 
 
+class _PlanOrder(TypedDict):
+    """The Plan fields every plan takes from the query alike (typed, so `**common` is checked per field)."""
+
+    sort_attribute: str
+    descending: bool
+    search: str | None
+
+
 def plan_for(query: LeadQuery) -> Plan:
     sort_attribute = query.sort_attribute
-    common = {"sort_attribute": sort_attribute, "descending": query.descending, "search": query.search}
+    common: _PlanOrder = {"sort_attribute": sort_attribute, "descending": query.descending, "search": query.search}
     shards = tuple((LIST_KEY, key) for key in list_keys())
     equality = {name: getattr(query, name) for name in FILTER_ATTRIBUTES if getattr(query, name)}
     if not query.filtered:

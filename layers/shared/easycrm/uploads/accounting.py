@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from easycrm.adapters.batch_ledger import BatchLedger, LedgerTotals
-from easycrm.adapters.file_store import UNPROCESSED_PART, FileStore
-from easycrm.adapters.upload_repository import UploadRepository
+from easycrm.adapters.file_store import UNPROCESSED_PART
 from easycrm.observability import logger, metrics
+from easycrm.ports import Files, Ledger, LedgerCounts, UploadRecords
 from easycrm.uploads.states import COUNTERS, BatchOutcome, UploadState, final_state, is_final
 
 
 class UploadAccounting:
-    def __init__(self, statuses: UploadRepository, ledger: BatchLedger, files: FileStore):
+    def __init__(self, statuses: UploadRecords, ledger: Ledger, files: Files):
         self.statuses = statuses
         self.ledger = ledger
         self.files = files
@@ -89,7 +89,7 @@ class ClosePlan:
     notes: list[dict]
 
 
-def plan_close(record: dict, ledger: LedgerTotals, why: str, ends_as: UploadState | None = None) -> ClosePlan:
+def plan_close(record: dict, ledger: LedgerCounts, why: str, ends_as: UploadState | None = None) -> ClosePlan:
     """The ledger's exact counts stand; the rows no batch accounted for count as failed, or as cancelled
     when the owner had asked to cancel. Batches a cancel kept from being sent were counted already
     (`unsentRows`)."""
@@ -101,7 +101,7 @@ def plan_close(record: dict, ledger: LedgerTotals, why: str, ends_as: UploadStat
     sheet_counts: dict[str, dict] = {}
     notes: list[dict] = []
     for sheet, seen in (record.get("worksheets") or {}).items():
-        sheet_ledger = ledger.sheet_counts.get(sheet, {})
+        sheet_ledger: Mapping[str, int] = ledger.sheet_counts.get(sheet, {})
         per_sheet = {name: int(sheet_ledger.get(name, 0)) for name in COUNTERS}
         per_sheet["cancelled"] += int(seen.get("unsentRows", 0))
         sheet_missing = max(0, int(seen.get("rows", 0)) - sum(per_sheet.values()))

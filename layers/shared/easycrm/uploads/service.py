@@ -6,10 +6,11 @@ ids cannot be probed. Only force-complete reaches past ownership, and only for a
 
 from __future__ import annotations
 
-from easycrm.adapters.file_store import FileStore
-from easycrm.adapters.upload_repository import UploadRepository
+from typing import cast
+
 from easycrm.errors import Conflict, Forbidden, NotFound
 from easycrm.models import Caller
+from easycrm.ports import Files, UploadRecords
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.states import COUNTERS, UploadState, is_final, progress_percent
 
@@ -53,7 +54,7 @@ def _already_finished() -> Conflict:
 
 
 class UploadStatusService:
-    def __init__(self, statuses: UploadRepository, files: FileStore, accounting: UploadAccounting):
+    def __init__(self, statuses: UploadRecords, files: Files, accounting: UploadAccounting):
         self.statuses = statuses
         self.files = files
         self.accounting = accounting
@@ -78,9 +79,12 @@ class UploadStatusService:
         if record is None:
             raise _already_finished()
         if record.get("totalBatches") is None:
-            record = self.statuses.close_unsplit(
-                upload_id, UploadState.CANCELLED, error=CANCELLED_BEFORE_READING
-            ) or self.statuses.get(upload_id)
+            # Records are never deleted: when the close lost a race, the record is read as it is now.
+            record = cast(
+                dict,
+                self.statuses.close_unsplit(upload_id, UploadState.CANCELLED, error=CANCELLED_BEFORE_READING)
+                or self.statuses.get(upload_id),
+            )
         return self._view(record)
 
     def force_complete(self, caller: Caller, upload_id: str) -> dict:
@@ -101,7 +105,7 @@ class UploadStatusService:
             closed = self.accounting.close(record, closed_by=caller.sub, why=why)
             if closed is not None:
                 return self._view(closed)
-            record = self.statuses.get(upload_id)  # a batch or a cancel got in first: plan again
+            record = cast(dict, self.statuses.get(upload_id))  # a batch or a cancel got in first: plan again
         raise Conflict("This upload is changing right now. Please try again.")
 
     def _owned(self, caller: Caller, upload_id: str) -> dict:

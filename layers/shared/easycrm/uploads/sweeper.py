@@ -22,10 +22,9 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from easycrm.adapters.batch_queue import BatchQueue
 from easycrm.adapters.file_store import upload_id_from_key
-from easycrm.adapters.upload_repository import UploadRepository
 from easycrm.observability import logger, metrics
+from easycrm.ports import BatchBacklog, UploadRecords
 from easycrm.settings import Settings
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.states import UploadState, is_final
@@ -88,9 +87,9 @@ def split_failure_message(response: dict) -> str:
 class UploadSweeper:
     def __init__(
         self,
-        statuses: UploadRepository,
+        statuses: UploadRecords,
         accounting: UploadAccounting,
-        queue: BatchQueue,
+        queue: BatchBacklog,
         bounds: StallBounds,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
@@ -138,7 +137,12 @@ class UploadSweeper:
             key = unquote_plus(s3_record.get("s3", {}).get("object", {}).get("key", ""))
             upload_id = upload_id_from_key(key)
             record = self.statuses.get(upload_id) if upload_id else None
-            if record is None or is_final(record["status"]) or record.get("totalBatches") is not None:
+            if (
+                upload_id is None
+                or record is None
+                or is_final(record["status"])
+                or record.get("totalBatches") is not None
+            ):
                 continue
             result = self.statuses.close_unsplit(upload_id, UploadState.FAILED, error=why, forced_by=SWEEPER)
             if result is not None:

@@ -16,7 +16,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from scripts.local_stack.gateway import CognitoTokenVerifier, Unauthorized, api_gateway_claims
+from scripts.local_stack.authorizer import CognitoTokenVerifier, Unauthorized, api_gateway_claims
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool"
 CLIENT_ID = "web-client"
