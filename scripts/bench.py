@@ -201,7 +201,7 @@ def _store_leads(numbers: range) -> None:
 
 def measure_reads(leads: int, store: Path | None = None) -> list[dict]:
     """Each read path over HTTP through the local gateway, signed in, on a store of `leads` leads: the
-    median of READ_REPEATS calls after a warm-up. What the README's "Lead queries and what they cost"
+    median of READ_REPEATS calls after a warm-up. What the docs/data-model.md "What each read costs"
     describes."""
     import requests
     from easycrm import wiring

@@ -51,7 +51,7 @@ def claims_of(token: str) -> dict:
 @pytest.fixture(scope="session")
 def refused_tokens(app) -> dict[str, str | None]:
     """Tokens API Gateway's Cognito authorizer refuses, made from real moto tokens where possible.
-    (Expiry is covered in tests/unit/local_stack/test_jwt_verifier.py: moto's tokens always live an hour.)"""
+    (Expiry is covered in tests/unit/local_stack/test_authorizer.py: moto's tokens always live an hour.)"""
     tokens = app.sign_in()
     header, _, signature = tokens["IdToken"].split(".")
     claims = claims_of(tokens["IdToken"])

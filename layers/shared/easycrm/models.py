@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-# Canonical lead fields (docs/design.md, section 3), in display/export order. The Literal is the source,
+# Canonical lead fields (docs/data-model.md, "The lead item"), in display/export order. The Literal is the source,
 # so the chatbot's query language can name a lead field as a type.
 LeadField = Literal[
     "name",

@@ -282,6 +282,12 @@ def test_batch_out_of_retries_counts_its_rows_as_failed(pipeline, wiring, monkey
     record = wiring.statuses().get(upload_id)
     assert (record["status"], record["failed"], record["created"]) == ("completed_with_errors", 2, 0)
     assert_accounted(record)
+    report = pipeline.stack.client("s3").get_object(Bucket=pipeline.bucket, Key=record["rejectsKey"])["Body"].read()
+    listed = list(csv.DictReader(io.StringIO(report.decode("utf-8-sig"))))  # the failed rows, each with why
+    assert [(row["row"], row["values"]) for row in listed] == [
+        ("2", f"Email: {rows[1][0]}"),
+        ("3", f"Email: {rows[2][0]}"),
+    ]
     pipeline.delete(messages)
 
 

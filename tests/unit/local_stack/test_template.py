@@ -13,8 +13,9 @@ TEMPLATE = REPO_ROOT / "template.yaml"
 ENDPOINT = "http://127.0.0.1:5000"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:deepseek-AbCdEf"
 
-# docs/design.md section 6, less DEEPSEEK_API_KEY / DEEPSEEK_BASE_URL (secret or local overrides, not in the template).
-DESIGN_VARIABLES = {
+# What every function reads (docs/architecture.md "Settings"), less DEEPSEEK_API_KEY / DEEPSEEK_BASE_URL (a
+# secret or a local override, never in the template).
+EVERY_FUNCTION_READS = {
     "LEADS_TABLE",
     "PROCESSING_STATUS_TABLE",
     "UPLOAD_BUCKET",
@@ -247,7 +248,7 @@ def test_caller_runs_on_the_lead_processing_queue_with_partial_failures(template
 def test_every_function_gets_the_design_environment(template):
     for spec in template.functions(REPO_ROOT):
         environment = spec.environment
-        assert set(environment) >= DESIGN_VARIABLES, spec.logical_id
+        assert set(environment) >= EVERY_FUNCTION_READS, spec.logical_id
         assert "DEEPSEEK_API_KEY" not in environment  # never a plain template value
         assert all(isinstance(value, str) for value in environment.values())
         assert environment["LEADS_TABLE"] == template.physical["LeadsTable"]["Ref"]

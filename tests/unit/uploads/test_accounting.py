@@ -222,6 +222,17 @@ def test_rejected_rows_are_reported_once_even_when_their_batch_is_redelivered(bo
     assert books.files.keys("reports/u1/parts/") == ["reports/u1/parts/00000001.csv"]
 
 
+def test_rows_that_failed_are_reported_even_when_none_was_rejected(books):
+    books.processing(batches=2, rows=4)
+    failed = [{"worksheet": None, "row": row, "reason": "Out of retries", "values": ""} for row in (2, 3)]
+    books.accounting.account_batch("u1", 0, outcome(created=2))
+    books.accounting.account_batch("u1", 1, outcome(failed=2, rejects=failed))
+
+    record = books.record()
+    assert (record["status"], record["rejected"], record["failed"]) == ("completed_with_errors", 0, 2)
+    assert [row["row"] for row in books.files.report_rows(record["rejectsKey"])] == ["2", "3"]
+
+
 def test_of_two_that_see_the_last_batch_only_one_finishes(books):
     books.processing(batches=1, rows=1)
     books.accounting.account_batch("u1", 0, outcome(created=1))

@@ -38,7 +38,7 @@ def dynamodb_table(name: str):
 
 @cache
 def dynamodb_client():
-    """The low-level DynamoDB client of the per-row paths (values typed by `repositories._items`): the
+    """The low-level DynamoDB client of the per-row paths (values typed by `adapters.dynamodb_items`): the
     resource layer deep-copies and walks every request and response to convert values, a sixth more CPU
     per call."""
     return boto3.session.Session().client("dynamodb", config=_DYNAMODB_CLIENT_CONFIG)

@@ -1,7 +1,7 @@
 """Leads table: one item per dedup key, merged with one UpdateItem per row; lists read through its indexes.
 
 The key and index design, and what each read costs, are described in `easycrm.leads.queries` and in the
-README ("Lead queries and what they cost").
+docs/data-model.md ("Reading the lead list").
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class LeadRepository:
         Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
         A retry of the row that created the lead still reports it as created (via `origin.createdBy`).
 
-        The same UpdateItem keeps the index attributes (`lead_queries`) in step: `listKey` and
+        The same UpdateItem keeps the index attributes (`leads.queries`) in step: `listKey` and
         `emailKey` never change for a lead; `nameKey`/`companyKey` follow name/company (a blank sort
         value until there is one); `industryKey`/`sourceKey` only exist once there is a value.
         """

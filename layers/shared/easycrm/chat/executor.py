@@ -4,10 +4,10 @@ The lead source only reads: the leads `matching(LeadQuery)`, in any order, and f
 whole list (no filter, no date) the lead count, the first page of the list in an order, and the summary
 fields of every lead, so that "how many leads" or "which companies have the most leads" do not read every
 lead. Equality filters on company, industry and source, and an upload, go into the LeadQuery so the
-repository reads through its indexes (README "Lead queries and what they cost"); every filter is then
+repository reads through its indexes (docs/data-model.md, "Reading the lead list"); every filter is then
 checked again in memory, so the pushed-down part only narrows what is read.
 
-Matching is the lead table's: `equals` compares `lead_queries.key_value` forms (so "company equals acme"
+Matching is the lead table's: `equals` compares `leads.queries.key_value` forms (so "company equals acme"
 finds exactly what the table's company filter shows), `contains` compares `fold`ed text, and a phone of
 "N/A" counts as empty.
 

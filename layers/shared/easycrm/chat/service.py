@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from easycrm.adapters.deepseek import DeepSeekClient
 from easycrm.chat.executor import ChatResult, LeadSource, execute
 from easycrm.chat.parser import SUGGESTIONS, parse_question
 from easycrm.chat.query import FIELD_LABELS, ChatQuery, GroupField, parse_query
@@ -31,6 +30,7 @@ from easycrm.chat.translate import Refusal, date_spellings, grounded, phrase, st
 from easycrm.errors import InvalidInput, LlmAuthError, LlmBalanceExhausted, LlmError
 from easycrm.leads.queries import key_value
 from easycrm.leads.stats import Grouping
+from easycrm.ports import LanguageModel
 
 logger = logging.getLogger("easycrm.chat")
 
@@ -73,7 +73,7 @@ class ChatService:
     def __init__(
         self,
         leads: LeadSource,
-        llm: DeepSeekClient | None = None,
+        llm: LanguageModel | None = None,
         clock: Callable[[], datetime] = _utc_now,
         *,
         phrase_answers: bool = True,

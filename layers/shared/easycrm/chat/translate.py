@@ -23,10 +23,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from easycrm.adapters.deepseek import DeepSeekClient
 from easycrm.chat.numbers import NUMBER_WORDS
 from easycrm.chat.query import ChatQuery, ChatQueryError, parse_query
 from easycrm.models import INDUSTRIES
+from easycrm.ports import LanguageModel
 
 MAX_ANSWER_CHARS = 600
 
@@ -162,7 +162,7 @@ class Refusal:
     by_model: bool
 
 
-def translate(client: DeepSeekClient, question: str, history: list[dict], today: date) -> ChatQuery | Refusal:
+def translate(client: LanguageModel, question: str, history: list[dict], today: date) -> ChatQuery | Refusal:
     """Ask the model for the query; LlmError propagates to the caller, who falls back to the offline parser."""
     document = {"today": f"{today.isoformat()} ({calendar.day_name[today.weekday()]})", "history": history}
     reply = client.complete_json(
@@ -185,7 +185,7 @@ def read_translation(reply: dict[str, Any]) -> ChatQuery | Refusal:
     return Refusal(f"The answer was not a query (keys: {', '.join(sorted(map(str, reply)))[:200]}).", by_model=False)
 
 
-def phrase(client: DeepSeekClient, question: str, facts: dict[str, Any], draft: str) -> str | None:
+def phrase(client: LanguageModel, question: str, facts: dict[str, Any], draft: str) -> str | None:
     """The model's wording of the answer, or None when it is unusable; LlmError propagates."""
     document = {"question": question, "facts": facts, "draft": draft}
     reply = client.complete_json(system=PHRASE_PROMPT, user=json.dumps(document, ensure_ascii=False), max_tokens=400)

@@ -64,7 +64,7 @@ class BatchMessage:
         return None
 
     @classmethod
-    def from_body(cls, body: dict) -> BatchMessage:
+    def from_body(cls, body: object) -> BatchMessage:
         try:
             if not isinstance(body, dict) or not isinstance(body["mapping"], dict):
                 raise InvalidBatchMessage("a batch message and its mapping must be JSON objects")

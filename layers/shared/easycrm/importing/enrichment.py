@@ -16,9 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from easycrm.adapters.deepseek import DeepSeekClient
 from easycrm.errors import LlmAuthError, LlmBalanceExhausted, LlmError
 from easycrm.models import FIELD_MAX_LENGTH, INDUSTRIES, LEAD_FIELDS, PRESENTATION_FIELDS
+from easycrm.ports import LanguageModel
 
 logger = logging.getLogger("easycrm.llm")
 
@@ -60,7 +60,7 @@ class EnrichmentReport:
     fallback_reason: str | None = None
 
 
-def improve_leads(client: DeepSeekClient, leads: list[dict[str, str]]) -> tuple[list[dict[str, str]], EnrichmentReport]:
+def improve_leads(client: LanguageModel, leads: list[dict[str, str]]) -> tuple[list[dict[str, str]], EnrichmentReport]:
     """Improved copies of `leads` (same order and length) from one model request.
 
     `LlmBalanceExhausted` and `LlmAuthError` propagate so the caller stops calling the model for the

@@ -42,7 +42,7 @@ class BatchImporter:
     def read_message(self, body: object) -> BatchMessage:
         """The batch an SQS message carries, fetched from S3 when the message only points at it."""
         key = BatchMessage.stored_body_key(body)
-        return BatchMessage.from_body(self.accounting.files.get_batch_body(key) if key else body)  # type: ignore[arg-type]
+        return BatchMessage.from_body(self.accounting.files.get_batch_body(key) if key else body)
 
     def process(self, message: BatchMessage) -> None:
         statuses = self.accounting.statuses
@@ -109,8 +109,7 @@ class BatchImporter:
         for start in range(0, len(leads), LEADS_PER_LLM_REQUEST):
             chunk = leads[start : start + LEADS_PER_LLM_REQUEST]
             try:
-                # improve_leads still names the DeepSeek adapter; any LanguageModel serves it.
-                chunk_improved, report = improve_leads(self.llm, chunk)  # type: ignore[arg-type]
+                chunk_improved, report = improve_leads(self.llm, chunk)
             except (LlmBalanceExhausted, LlmAuthError) as error:
                 self.accounting.statuses.record_llm_error(record["uploadId"], str(error))
                 return improved + leads[start:]  # the rest keep their rule values

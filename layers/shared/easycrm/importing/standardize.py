@@ -1,4 +1,5 @@
-"""The deterministic standardization rules (docs/design.md, section 3): one raw row in, one clean lead or a reason out.
+"""The deterministic standardization rules: one raw row in, one clean lead or a reason out (described in
+docs/architecture.md, "The import pipeline").
 
 Phones must pass `phonenumbers.is_valid_number`, not merely `is_possible_number`: a possible number
 only has a plausible length ("555-1234" without an area code, "12345678" in Germany), and a lead keyed

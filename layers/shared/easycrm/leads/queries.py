@@ -1,6 +1,6 @@
 """Lead listing and export, the pure part: query parameters → LeadQuery → a read plan; leads → CSV rows.
 
-Key design (README "Lead queries and what they cost"): every lead item carries a few small derived
+Key design (docs/data-model.md, "Reading the lead list"): every lead item carries a few small derived
 attributes, written by the one UpdateItem of `LeadRepository.merge`, that the table's global secondary
 indexes are keyed on:
 
@@ -276,7 +276,7 @@ class Plan:
 
     @property
     def reads(self) -> str:
-        """What the plan costs, in words (logged, and listed in the README)."""
+        """What the plan costs, in words (logged, and listed in docs/data-model.md)."""
         if self.counted:
             return "counter + index keys up to the page's end + the page's items"
         if self.searches_whole_list:

@@ -1,6 +1,6 @@
 """Counting leads by a field's value: the charts of the web app and the chatbot's group-by.
 
-Values are grouped as the lead filters match them (case- and accent-insensitively, `lead_queries.fold`),
+Values are grouped as the lead filters match them (case- and accent-insensitively, `leads.queries.fold`),
 so a group's count is exactly what filtering the lead table by that value shows. Each group is labelled
 with its most common spelling.
 """

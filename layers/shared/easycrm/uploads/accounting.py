@@ -42,7 +42,10 @@ class UploadAccounting:
             return
         if record.get("status") != UploadState.PROCESSING:
             return
-        rejects_key = self.files.assemble_rejects_report(record["uploadId"]) if record.get("rejected") else None
+        # Rejected and failed rows are both listed, each with its reason (a batch out of retries lists
+        # every row it carried).
+        listed = record.get("rejected") or record.get("failed")
+        rejects_key = self.files.assemble_rejects_report(record["uploadId"]) if listed else None
         state = final_state(record)
         if self.statuses.finalize(record["uploadId"], state, rejects_key):
             logger.info("Upload finished", extra={"uploadId": record["uploadId"], "status": state.value})
