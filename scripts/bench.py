@@ -6,7 +6,8 @@ Measures the sample workbook and a generated messy CSV (50,000 rows by default) 
 import's processes together), plus the splitter's reader alone, whose peak memory shows that a CSV is
 streamed rather than loaded whole; then the read paths (lead list, search, summary, chatbot) over HTTP
 through the local API gateway, signed in, on a store of `--read-leads` leads (50,000 by default), and
-the peak memory of reading each hostile file, which must stay under the splitter's memory size.
+the peak memory of reading each hostile file, which must stay under the splitter's memory size; and the
+time each handler module takes to import (the Python share of a cold start).
 """
 
 from __future__ import annotations
@@ -199,6 +200,39 @@ def _store_leads(numbers: range) -> None:
         list(pool.map(_store_lead, numbers))
 
 
+IMPORT_REPEATS = 5
+IMPORT_TIMER = "import time; t = time.perf_counter(); import app; print(time.perf_counter() - t)"
+
+
+def measure_handler_imports() -> list[dict]:
+    """`import app` of each function with the layer on its path, in a fresh interpreter as a new Lambda
+    container gets, compiled files already written (as in a deployed package): the median of
+    IMPORT_REPEATS runs after one that writes them."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    environment.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        POWERTOOLS_SERVICE_NAME="easycrm",
+        POWERTOOLS_TRACE_DISABLED="true",
+        LEADS_TABLE="leads",
+        PROCESSING_STATUS_TABLE="uploads",
+        UPLOAD_BUCKET="uploads",
+        PROCESSING_QUEUE_URL="http://127.0.0.1/queue",
+    )
+    results = []
+    for function in sorted(path.parent for path in (REPO / "functions").glob("*/app.py")):
+        environment["PYTHONPATH"] = f"{function}{os.pathsep}{REPO / 'layers' / 'shared'}"
+        seconds = []
+        for _ in range(IMPORT_REPEATS + 1):
+            run = subprocess.run(
+                [sys.executable, "-c", IMPORT_TIMER], env=environment, cwd=function, capture_output=True, text=True
+            )
+            if run.returncode:
+                raise RuntimeError(f"importing {function.name} failed:\n{run.stderr[-2000:]}")
+            seconds.append(float(run.stdout.strip().splitlines()[-1]))
+        results.append({"case": f"import {function.name}", "seconds": round(statistics.median(seconds[1:]), 3)})
+    return results
+
+
 def measure_reads(leads: int, store: Path | None = None) -> list[dict]:
     """Each read path over HTTP through the local gateway, signed in, on a store of `leads` leads: the
     median of READ_REPEATS calls after a warm-up. What the docs/data-model.md "What each read costs"
@@ -286,8 +320,12 @@ def main() -> int:
         "--read-store", type=Path, help="a data directory to keep the read cases' leads in, for the next run"
     )
     parser.add_argument("--hostile-only", action="store_true", help="only the hostile-file reads")
+    parser.add_argument("--imports-only", action="store_true", help="only the handlers' import times")
     args = parser.parse_args()
-    results = []
+    results = measure_handler_imports()
+    if args.imports_only:
+        print_table(results)
+        return 0
     with tempfile.TemporaryDirectory() as scratch:
         results += measure_hostile_reads(Path(scratch))
     if args.hostile_only:
