@@ -166,11 +166,6 @@ def test_realistic_exports_do_not_fail(corpus_run):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="columns are matched by their header only: Google Contacts, Atomic CRM (email_other), Zoho Books "
-    "(EmailID), headerless and non-Latin-header exports reject every row until content-based mapping lands",
-)
 def test_realistic_exports_with_an_email_on_every_row_make_leads(corpus_run):
     """Beyond accounting: an export where every contact has an email must not have every row rejected."""
     exports = realistic(corpus_run, email_on_every_row=True)

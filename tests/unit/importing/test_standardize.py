@@ -1,5 +1,5 @@
 import pytest
-from easycrm.importing.columns import apply_mapping, map_headers
+from easycrm.importing.mapping import apply_mapping, message_mapping, propose_columns
 from easycrm.importing.spreadsheet import open_sheets
 from easycrm.importing.standardize import (
     clean_text,
@@ -317,10 +317,10 @@ def test_messy_leads_import_as_their_generator_expects(tmp_path, seed):
     rejected, keys, rows = 0, set(), 0
     with open(path, "rb") as file:
         [sheet] = open_sheets(file, path.name)
-        mapping = map_headers(sheet.headers)
+        mapping, dropped = message_mapping(propose_columns(sheet.headers, [cells for _, cells in sheet.sample]))
         for _, cells in sheet.rows:
             rows += 1
-            result = standardize_row(apply_mapping(mapping, sheet.headers, cells))
+            result = standardize_row(apply_mapping(mapping, sheet.headers, cells, dropped))
             if result.rejected:
                 rejected += 1
             else:

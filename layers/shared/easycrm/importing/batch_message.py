@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from easycrm.importing.columns import HEADER_CHARS
 
@@ -31,6 +31,7 @@ class BatchMessage:
     headers: list[str]
     mapping: dict[str, list[int]]
     rows: list[Row]  # (row number, cells); None cells = oversized row
+    dropped: list[int] = field(default_factory=list)  # columns the user chose not to import
 
     @property
     def message_id(self) -> str:
@@ -46,6 +47,7 @@ class BatchMessage:
             "headers": self.headers,
             "mapping": self.mapping,
             "rows": [[number, cells] for number, cells in self.rows],
+            **({"dropped": self.dropped} if self.dropped else {}),
         }
 
     @staticmethod
@@ -78,10 +80,11 @@ class BatchMessage:
                 file_name=str(body["fileName"]),
                 worksheet=body.get("worksheet"),
                 headers=[str(header) for header in body["headers"]],
-                mapping={str(field): [int(i) for i in columns] for field, columns in body["mapping"].items()},
+                mapping={str(name): [int(i) for i in columns] for name, columns in body["mapping"].items()},
                 rows=[
                     (int(number), None if cells is None else [str(c) for c in cells]) for number, cells in body["rows"]
                 ],
+                dropped=[int(index) for index in body.get("dropped", [])],
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidBatchMessage(f"malformed batch message: {error}") from error

@@ -1,7 +1,9 @@
-"""Spreadsheet headers → canonical lead fields, by meaning rather than exact spelling.
+"""What a header means: spreadsheet headers → canonical lead fields, by meaning rather than spelling.
 
-A sheet's mapping is decided once from its header row and then applied to every data row, so it has to
-be JSON-serializable (it travels in SQS messages): field → column indexes, best column first.
+This is the header half of a sheet's mapping (importing.mapping weighs it against the column's values):
+each header gets the field it most plausibly names and how strongly (`header_match`), and the header row
+of a sheet is found among its first rows (`find_header_row`). Headers are compared in `normalize_header`
+form, which keeps letters of every script, so Cyrillic, Japanese and Arabic headers are read too.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ColumnMapping = dict[str, list[int]]
-
-# Header phrases per field, already in `normalize_header` form. English plus the German, French and
-# Spanish spellings seen in real lead lists; German compounds are listed whole because they are one token.
+# Header phrases per field (compared in `normalize_header` form). English plus the German, French,
+# Spanish, Russian, Japanese and Arabic spellings seen in real lead lists; German and Japanese compounds
+# are listed whole because they are one token.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "email": (
         "email",
@@ -26,6 +27,16 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "adresse electronique",
         "correo",
         "correo electronico",
+        "электронная почта",
+        "эл почта",
+        "почта",
+        "メール",
+        "メールアドレス",
+        "電子メール",
+        "eメール",
+        "البريد الإلكتروني",
+        "البريد",
+        "الايميل",
     ),
     "phone": (
         "phone",
@@ -50,6 +61,17 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "telefono",
         "movil",
         "celular",
+        "телефон",
+        "мобильный",
+        "мобильный телефон",
+        "電話",
+        "電話番号",
+        "携帯",
+        "携帯電話",
+        "الهاتف",
+        "هاتف",
+        "رقم الهاتف",
+        "الجوال",
     ),
     "name": (
         "name",
@@ -63,6 +85,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "vollstandiger name",
         "nom complet",
         "nombre completo",
+        "фио",
+        "имя",  # strictly the first name, but the exports seen hold the whole name under it
+        "氏名",
+        "名前",
+        "الاسم",
+        "الاسم الكامل",
     ),
     "firstName": ("first name", "firstname", "first", "fname", "given name", "forename", "vorname", "prenom", "nombre"),
     "lastName": (
@@ -78,6 +106,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "nom de famille",
         "apellido",
         "apellidos",
+        "фамилия",
+        "姓",
+        "اسم العائلة",
     ),
     "company": (
         "company",
@@ -95,6 +126,13 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "societe",
         "entreprise",
         "empresa",
+        "компания",
+        "организация",
+        "会社",
+        "会社名",
+        "企業名",
+        "الشركة",
+        "شركة",
     ),
     "title": (
         "title",
@@ -112,6 +150,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "fonction",
         "cargo",
         "puesto",
+        "должность",
+        "役職",
+        "المسمى الوظيفي",
     ),
     "industry": (
         "industry",
@@ -124,7 +165,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "industria",
     ),
     "source": ("source", "lead source", "channel", "origin", "quelle", "herkunft", "origine", "fuente", "canal"),
-    "country": ("country", "country region", "land", "pays", "pais"),
+    "country": ("country", "country region", "land", "pays", "pais", "страна", "国", "الدولة", "البلد"),
     "notes": (
         "notes",
         "note",
@@ -142,6 +183,11 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "notas",
         "comentarios",
         "observaciones",
+        "примечание",
+        "комментарий",
+        "メモ",
+        "備考",
+        "ملاحظات",
     ),
 }
 
@@ -150,7 +196,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 _QUALIFIERS = frozenset(
     {"work", "business", "biz", "primary", "main", "office", "private", "personal", "home", "direct"}
     | {"contact", "lead", "customer", "client", "full", "name", "nom", "nombre"}
-    | {"address", "adresse", "direccion", "number", "no", "nr", "num"}
+    | {"address", "adresse", "direccion", "number", "no", "nr", "num", "value"}
+    | {"other", "alt", "alternate", "alternative", "secondary", "second", "additional", "mobile", "cell"}
     | {"of", "the", "de", "la", "le", "l", "du", "des", "del", "der", "die", "das"}
 )
 
@@ -159,36 +206,51 @@ _DISQUALIFIERS = frozenset(
     {"opt", "optin", "optout", "opted", "consent", "permission", "subscribed", "unsubscribed", "not"}
     | {"bounced", "verified", "valid", "status", "type", "date", "id", "count", "owner"}
     | {"size", "employees", "revenue", "domain", "url", "website", "web", "linkedin", "twitter"}
+    | {"middle", "maiden", "phonetic", "yomi", "nickname", "nick"}  # part of a name, never the name
 )
 
-_EXACT, _QUALIFIED, _WEAK = 3, 2, 1
+# Words that say the column belongs to someone or something else than the lead ("Mum email", "Billing
+# Phone", "Assistant's phone"): still a match, but a weak one that ranks below the person's own column.
+_DISTRACTORS = frozenset(
+    {"billing", "shipping", "invoice", "delivery", "assistant", "assistants", "manager", "managers", "spouse"}
+    | {"mum", "mom", "mother", "dad", "father", "parent", "parents", "emergency", "referrer", "referral", "fax"}
+    | {"pager", "secretary", "guardian", "partner"}
+)
+
+EXACT, QUALIFIED, WEAK = 3, 2, 1
+_KANA_MARKS = frozenset("\u3099\u309a")
 HEADER_CHARS = 200
 
 
 def normalize_header(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces: "E-Mail-Adresse" → "email adresse"."""
+    """Lower-case words without accents, separated by single spaces: "E-Mail-Adresse" → "email adresse",
+    "Электронная почта" → "электронная почта"."""
     decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    words = re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+    # Accents and Arabic hamza marks go (é → e); the kana voicing marks stay: ド is not ト.
+    kept = "".join(char for char in decomposed if not unicodedata.combining(char) or char in _KANA_MARKS)
+    folded = unicodedata.normalize("NFC", kept).casefold()
+    words = " ".join(re.sub(r"[\W_]+", " ", folded).split())
     return re.sub(r"\be mail\b", "email", words)
 
 
 def _match_level(header: str, synonym: str) -> int:
-    """How well a normalized header matches one synonym: _EXACT, _QUALIFIED, _WEAK or 0."""
+    """How well a normalized header matches one synonym: EXACT, QUALIFIED, WEAK or 0."""
     if header == synonym or header.replace(" ", "") == synonym.replace(" ", ""):
-        return _EXACT
+        return EXACT
     words, wanted = header.split(), synonym.split()
     for start in range(len(words) - len(wanted) + 1):
         if words[start : start + len(wanted)] == wanted:
             extras = words[:start] + words[start + len(wanted) :]
-            return _QUALIFIED if all(word in _QUALIFIERS or word.isdigit() for word in extras) else _WEAK
+            if _DISTRACTORS.intersection(extras):
+                return WEAK
+            return QUALIFIED if all(word in _QUALIFIERS or word.isdigit() for word in extras) else WEAK
     return 0
 
 
 # Every (field, synonym) in preference order, and two indexes into it: a synonym can only match a header
 # that holds its first word, or that equals it once spaces are dropped ("e mail", "firstname"). Looking
 # candidates up instead of trying all of them keeps a 50,000-column header row fast.
-_SYNONYM_ORDER = [(field, synonym) for field, synonyms in _SYNONYMS.items() for synonym in synonyms]
+_SYNONYM_ORDER = [(field, normalize_header(synonym)) for field, synonyms in _SYNONYMS.items() for synonym in synonyms]
 _BY_FIRST_WORD: dict[str, list[int]] = {}
 _BY_COMPACT: dict[str, list[int]] = {}
 for _position, (_field, _synonym) in enumerate(_SYNONYM_ORDER):
@@ -215,23 +277,12 @@ def _best_field(header: str) -> tuple[str, int] | None:
     return (best_field, best_rank[0]) if best_field else None
 
 
-def map_headers(headers: list[str]) -> ColumnMapping:
-    """Map each column to at most one field; per field the best column comes first.
+def header_match(header: str) -> tuple[str, int] | None:
+    """The field a header names and how strongly (EXACT, QUALIFIED or WEAK); None when it names none.
 
-    A field keeps extra columns only when they match well ("Mobile" and "Work phone"), so a weak
-    match such as "Email of assistant" never competes with a real "Email" column.
+    Only a header's head counts (headers travel cut to HEADER_CHARS): a 5 MB cell costs nothing.
     """
-    candidates: dict[str, list[tuple[int, int]]] = {}  # field -> (level, column index)
-    for index, header in enumerate(headers):
-        match = _best_field(normalize_header((header or "")[:HEADER_CHARS]))
-        if match:
-            field, level = match
-            candidates.setdefault(field, []).append((level, index))
-    mapping: ColumnMapping = {}
-    for field, columns in candidates.items():
-        (_, best), *others = sorted(columns, key=lambda column: (-column[0], column[1]))
-        mapping[field] = [best] + [index for level, index in others if level >= _QUALIFIED]
-    return mapping
+    return _best_field(normalize_header((header or "")[:HEADER_CHARS]))
 
 
 def find_header_row(rows: list[list[str]]) -> int | None:
@@ -242,44 +293,11 @@ def find_header_row(rows: list[list[str]]) -> int | None:
     """
     best_index, best_score = None, (0, 0)
     for index, row in enumerate(rows):
-        # Only a cell's head can be a header (headers travel cut to 200 characters): a 5 MB cell costs nothing.
-        matches = [match for cell in row if (match := _best_field(normalize_header((cell or "")[:HEADER_CHARS])))]
+        matches = [match for cell in row if (match := header_match(cell))]
         score = (
-            len({field for field, level in matches if level >= _QUALIFIED}),
+            len({field for field, level in matches if level >= QUALIFIED}),
             len({field for field, _ in matches}),
         )
         if score > best_score:
             best_index, best_score = index, score
     return best_index
-
-
-def apply_mapping(mapping: ColumnMapping, headers: list[str], cells: list[str]) -> dict[str, str]:
-    """One row's raw values by field: the first non-empty mapped cell wins.
-
-    Every other non-empty cell (unmapped columns, a second phone) is appended to `notes` as
-    "Header: value", so nothing the user typed is lost.
-    """
-    values: dict[str, str] = {}
-    leftovers: list[int] = []
-    mapped: set[int] = set()
-    for field, indexes in mapping.items():
-        mapped.update(indexes)
-        filled = [index for index in indexes if _cell(cells, index)]
-        if filled:
-            values[field] = _cell(cells, filled[0])
-            leftovers.extend(filled[1:])
-    leftovers.extend(index for index in range(len(cells)) if index not in mapped and _cell(cells, index))
-    extra_notes = [f"{_column_label(headers, index)}: {_cell(cells, index)}" for index in sorted(leftovers)]
-    notes = "; ".join(note for note in [values.get("notes", ""), *extra_notes] if note)
-    if notes:
-        values["notes"] = notes
-    return values
-
-
-def _cell(cells: list[str], index: int) -> str:
-    return cells[index].strip() if index < len(cells) and cells[index] else ""
-
-
-def _column_label(headers: list[str], index: int) -> str:
-    header = headers[index].strip() if index < len(headers) and headers[index] else ""
-    return header or f"Column {index + 1}"

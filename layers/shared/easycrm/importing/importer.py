@@ -6,9 +6,9 @@ from typing import cast
 
 from easycrm.errors import LlmAuthError, LlmBalanceExhausted
 from easycrm.importing.batch_message import OVERSIZED_ROW_REASON, BatchMessage
-from easycrm.importing.columns import apply_mapping
 from easycrm.importing.dedup import SourceRef, dedup_key
 from easycrm.importing.enrichment import improve_leads
+from easycrm.importing.mapping import apply_mapping, column_label
 from easycrm.importing.standardize import standardize_row
 from easycrm.observability import logger
 from easycrm.ports import LanguageModel, LeadStore
@@ -73,7 +73,7 @@ class BatchImporter:
                 continue
             try:
                 result = standardize_row(
-                    apply_mapping(message.mapping, message.headers, cells),
+                    apply_mapping(message.mapping, message.headers, cells, message.dropped),
                     default_region=self.settings.default_region,
                 )
             except Exception:
@@ -124,13 +124,8 @@ class BatchImporter:
             values = ""
         else:
             values = "; ".join(
-                f"{_column_label(message.headers, position)}: {cell}"
+                f"{column_label(message.headers, position)}: {cell}"
                 for position, cell in enumerate(cells)
                 if cell.strip()
             )
         return {"worksheet": message.worksheet, "row": number, "reason": reason, "values": values[:REPORT_VALUE_CHARS]}
-
-
-def _column_label(headers: list[str], position: int) -> str:
-    header = headers[position].strip() if position < len(headers) else ""
-    return header or f"Column {position + 1}"

@@ -22,7 +22,7 @@ from easycrm.adapters.batch_queue import MAX_MESSAGE_BYTES
 from easycrm.adapters.file_store import upload_id_from_key
 from easycrm.errors import UnreadableFile
 from easycrm.importing.batch_message import BatchMessage, chunk_rows, trim_cells, trim_headers
-from easycrm.importing.columns import map_headers
+from easycrm.importing.mapping import message_mapping, propose_columns
 from easycrm.importing.spreadsheet import open_sheets
 from easycrm.observability import logger, metrics
 from easycrm.ports import BatchSender, Files, UploadRecords
@@ -122,12 +122,22 @@ class UploadSplitter:
         plan = _SplitPlan()
         local_copy.seek(0)
         for sheet in open_sheets(local_copy, record["fileName"], warn=plan.warnings.append):
-            mapping = map_headers(sheet.headers)
+            decisions = propose_columns(
+                sheet.headers, [cells for _, cells in sheet.sample], default_region=self.settings.default_region
+            )
+            mapping, dropped = message_mapping(decisions)
             headers = trim_headers(sheet.headers)
             rows = ((number, trim_cells(cells)) for number, cells in sheet.rows)
             for batch in chunk_rows(rows, self.settings.batch_size):
                 message = BatchMessage(
-                    record["uploadId"], len(plan.batches), record["fileName"], sheet.name, headers, mapping, batch
+                    record["uploadId"],
+                    len(plan.batches),
+                    record["fileName"],
+                    sheet.name,
+                    headers,
+                    mapping,
+                    batch,
+                    dropped,
                 )
                 spool.write(json.dumps(message.to_body(), ensure_ascii=False, separators=(",", ":")) + "\n")
                 plan.batches.append((sheet.name, len(batch)))

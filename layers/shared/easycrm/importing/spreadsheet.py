@@ -15,6 +15,7 @@ from typing import BinaryIO
 from easycrm.errors import UnreadableFile
 from easycrm.importing.columns import find_header_row
 from easycrm.importing.csv_reader import csv_rows
+from easycrm.importing.profiling import SAMPLE_ROWS, looks_like_data
 from easycrm.importing.workbook_reader import workbook_sheets
 
 SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
@@ -27,11 +28,13 @@ Row = tuple[int, list[str]]  # (1-based row number in the sheet, cells as text)
 
 @dataclass
 class Sheet:
-    """One worksheet (or the CSV file) with data: its header and a lazy stream of non-blank data rows."""
+    """One worksheet (or the CSV file) with data: its header, its first data rows, and a lazy stream of
+    every non-blank data row (the sample included)."""
 
     name: str | None  # worksheet name; None for CSV/TSV
-    header_row: int  # 1-based row number of the header row
-    headers: list[str]
+    header_row: int | None  # 1-based row number of the header row; None when the sheet has none
+    headers: list[str]  # empty when the sheet has no header row
+    sample: list[Row]  # the first SAMPLE_ROWS data rows, which the mapping is decided from
     rows: Iterator[Row]  # only the non-blank rows after the header
 
 
@@ -56,22 +59,42 @@ def _is_blank(cells: list[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
+def header_index(head: list[list[str]]) -> int | None:
+    """Which of a sheet's first non-blank rows is its header; None when the data starts at once.
+
+    The row whose cells name the most lead fields wins, unless it holds an email or a phone number: a
+    header never does. When no row names a field (a Japanese header the rules do not know, a file
+    written without one), the header is the fullest row before the first row of data, and there is none
+    when the very first row is data.
+    """
+    found = find_header_row(head)
+    if found is not None and not looks_like_data(head[found]):
+        return found
+    first_data = next((index for index, cells in enumerate(head) if looks_like_data(cells)), None)
+    if first_data is None:
+        return 0
+    if first_data == 0:
+        return None
+    fullest = max(range(first_data), key=lambda index: (sum(1 for cell in head[index] if cell.strip()), index))
+    return fullest
+
+
 def _sheet_from_rows(name: str | None, rows: Iterator[Row]) -> Sheet | None:
     """Find the header among the first non-blank rows; None when no data row follows it."""
     non_blank = (row for row in rows if not _is_blank(row[1]))
     head = list(itertools.islice(non_blank, HEADER_SCAN_ROWS))
     if not head:
         return None
-    found = find_header_row([cells for _, cells in head])
-    header_index = 0 if found is None else found
-    header_number, header_cells = head[header_index]
-    data = itertools.chain(head[header_index + 1 :], non_blank)
-    first = next(data, None)
-    if first is None:
+    found = header_index([cells for _, cells in head])
+    data_start = 0 if found is None else found + 1
+    data = itertools.chain(head[data_start:], non_blank)
+    sample = list(itertools.islice(data, SAMPLE_ROWS))
+    if not sample:
         return None
     return Sheet(
         name=name,
-        header_row=header_number,
-        headers=[cell.strip() for cell in header_cells],
-        rows=itertools.chain([first], data),
+        header_row=None if found is None else head[found][0],
+        headers=[] if found is None else [cell.strip() for cell in head[found][1]],
+        sample=sample,
+        rows=itertools.chain(sample, data),
     )

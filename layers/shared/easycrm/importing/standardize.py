@@ -26,7 +26,7 @@ _DOMAIN_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _TOP_LEVEL_DOMAIN = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 # What people type into a cell to say "nothing here"; treated as empty rather than as bad data.
-_PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "nil", "-", "--", "?", "unknown", "tbd"})
+PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "nil", "-", "--", "?", "unknown", "tbd"})
 
 # Names people use for countries that neither ISO codes nor phonenumbers' country names cover (as _country_key).
 _COUNTRY_ALIASES = {
@@ -221,7 +221,7 @@ def _shorten(value: str) -> str:
 def standardize_row(values: Mapping[str, str], *, default_region: str = "US") -> RowResult:
     """Apply the rules to one row (apply_mapping's output); reject it when it has no way to reach the lead."""
     raw = {field: _collapse(values.get(field, "")) for field in LEAD_FIELDS}
-    raw = {field: "" if value.lower() in _PLACEHOLDERS else value for field, value in raw.items()}
+    raw = {field: "" if value.lower() in PLACEHOLDERS else value for field, value in raw.items()}
     lead: dict[str, str] = {field: clean_text(raw[field], field) for field in _TEXT_FIELDS}
     lead.update({field: clean_text(value, field) for field, value in _names(raw).items()})
     notes = [raw["notes"]]
