@@ -8,7 +8,7 @@ from easycrm.http.openapi import api_responses
 from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.observability import logger, tracer
 from easycrm.uploads.start import start_upload
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 app = build_resolver()
 
@@ -26,6 +26,9 @@ class UploadRequest(BaseModel):
     fileName: str = Field(max_length=1024, description="the file's name; its extension says its type")
     fileSize: StrictInt = Field(description="in bytes, 1 or more")
     contentType: str = Field(default="", max_length=200, description="the browser's type for the file, if any")
+    review: StrictBool = Field(
+        default=False, description="true: propose the column mapping and wait for the owner to confirm it"
+    )
 
 
 @app.post(

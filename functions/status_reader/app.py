@@ -1,4 +1,5 @@
-"""The status API: the caller's uploads, one upload's progress, cancel, and force-complete for admins."""
+"""The status API: the caller's uploads, one upload's progress, the review of its mapping, cancel, and
+force-complete for admins."""
 
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from easycrm.http.openapi import api_responses
 from easycrm.http.params import Limit
 from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.observability import logger, tracer
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 app = build_resolver()
 
@@ -57,6 +59,72 @@ def cancel_upload(upload_id: UploadId):
 @tracer.capture_method
 def force_complete_upload(upload_id: UploadId):
     return wiring.status_service().force_complete(current_caller(app), upload_id)
+
+
+# Types and sizes only; MappingReview.confirm explains what is wrong with the values (the 400s below).
+class ColumnChoice(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    index: StrictInt = Field(ge=0, description="the column's position, 0 first")
+    field: str | None = Field(max_length=40, description="a lead field, or null to leave the column out")
+
+
+class SheetChoice(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    worksheet: str | None = Field(max_length=256, description='the worksheet\'s name; null or "" for a CSV file')
+    include: StrictBool = Field(default=True, description="false: the sheet is not imported and counts nothing")
+    columns: list[ColumnChoice] = Field(default_factory=list, max_length=20_000)
+
+
+class MappingChoice(BaseModel):
+    """The owner's mapping: each sheet's columns and whether it is imported; what is left out stays as
+    proposed."""
+
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"sheets": [{"worksheet": "Leads", "include": True, "columns": [{"index": 3, "field": None}]}]}
+            ]
+        },
+    )
+
+    sheets: list[SheetChoice] = Field(max_length=10_000)
+
+
+NOT_IN_REVIEW = {**NO_SUCH_UPLOAD, 409: "CONFLICT: the upload is not waiting for a review of its columns."}
+
+
+@app.get(
+    "/uploads/<uploadId>/mapping",
+    responses=api_responses(
+        {200: "The proposed mapping: every sheet's columns with a field, a confidence, a reason and samples."},
+        {**NO_SUCH_UPLOAD, 409: "CONFLICT: the upload was not started with review, or its file is still read."},
+    ),
+)
+@tracer.capture_method
+def get_mapping(upload_id: UploadId):
+    return wiring.mapping_review().show(current_caller(app), upload_id)
+
+
+@app.put(
+    "/uploads/<uploadId>/mapping",
+    responses=api_responses(
+        {202: "The import starts with this mapping; the answer is the upload's status."},
+        {
+            **NOT_IN_REVIEW,
+            400: "Or UNKNOWN_FIELD, UNKNOWN_WORKSHEET, UNKNOWN_COLUMN, DUPLICATE_WORKSHEET, NOTHING_INCLUDED.",
+        },
+        json_body=True,
+    ),
+)
+@tracer.capture_method
+def confirm_mapping(upload_id: UploadId, choice: MappingChoice):
+    caller = current_caller(app)
+    wiring.mapping_review().confirm(caller, upload_id, choice.model_dump())
+    record = wiring.status_service().get(caller, upload_id)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=record)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

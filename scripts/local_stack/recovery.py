@@ -3,7 +3,9 @@
 Locally the queues live in memory (moto) while the upload records and files are on disk, so the batches
 of an upload in flight are gone when the server stops. At the next start, before anything else runs:
 - a file that was stored but not yet read (`uploaded`, or `uploading` whose S3 event was lost) is read
-  again from its stored copy: S3 notifies the splitter as if it had just arrived;
+  again from its stored copy: S3 notifies the splitter as if it had just arrived (for a reviewed upload
+  whose mapping was confirmed, the confirmation is notified again);
+- an upload waiting for its review (`needs_review`) keeps waiting;
 - an upload whose batches were queued (`processing`) is closed as failed, keeping what its batches
   imported: every row is accounted, the rows no batch reached count as failed;
 - an upload whose file never arrived is closed as failed with nothing imported.
@@ -27,6 +29,7 @@ STOPPED_BEFORE_ARRIVAL = "The local server stopped before this file arrived; not
 def settle_interrupted_uploads(stack) -> dict[str, str]:
     """{uploadId: "resumed" or the final status it was closed with}, for every upload left open."""
     from easycrm import wiring
+    from easycrm.adapters.file_store import CONFIRMATION, review_key
     from easycrm.uploads.states import UploadState, is_final
 
     statuses, files = wiring.statuses(), wiring.files()
@@ -36,9 +39,14 @@ def settle_interrupted_uploads(stack) -> dict[str, str]:
         record = statuses.get(candidate["uploadId"])
         if record is None or is_final(record["status"]):
             continue
+        if record["status"] == UploadState.NEEDS_REVIEW:
+            continue
         unread = record.get("totalBatches") is None and not record.get("cancelRequested")
         if unread and record["status"] != UploadState.PROCESSING and _stored(files, record["objectKey"]):
-            stack.redeliver_s3_event(files.bucket, record["objectKey"])
+            confirmed = record.get("mappingConfirmed")
+            stack.redeliver_s3_event(
+                files.bucket, review_key(record["uploadId"], CONFIRMATION) if confirmed else record["objectKey"]
+            )
             outcomes[record["uploadId"]] = "resumed"
             continue
         why = STOPPED_BEFORE_ARRIVAL if record["status"] == UploadState.UPLOADING else STOPPED_WHILE_IMPORTING

@@ -15,12 +15,14 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from easycrm.adapters.file_store import CONFIRMATION, review_key
 from easycrm.importing.batch_message import BatchMessage
 from easycrm.importing.importer import BatchImporter
 from easycrm.importing.splitter import UploadSplitter
 from easycrm.models import ADMINS_GROUP, Caller
 from easycrm.settings import Settings
 from easycrm.uploads.accounting import UploadAccounting
+from easycrm.uploads.review import MappingReview
 from easycrm.uploads.service import UploadStatusService
 from easycrm.uploads.start import PRESIGNED_POST_SECONDS, start_upload
 from easycrm.uploads.states import COUNTERS
@@ -33,6 +35,7 @@ from tests.support.fakes import (
     FakeLanguageModel,
     FakeLeadStore,
     FakeLedger,
+    FakeSavedMappings,
     FakeUploadRecords,
 )
 
@@ -68,10 +71,12 @@ class FakePipeline:
     files: FakeFiles
     queue: FakeBatchQueue
     leads: FakeLeadStore
+    saved_mappings: FakeSavedMappings
     llm: FakeLanguageModel | None
     accounting: UploadAccounting
     importer: BatchImporter
     status: UploadStatusService
+    review: MappingReview
 
     @classmethod
     def build(cls, *, batch_size: int = 3, llm: FakeLanguageModel | None = None, **settings: object) -> FakePipeline:
@@ -80,6 +85,7 @@ class FakePipeline:
         statuses, ledger, files = FakeUploadRecords(clock), FakeLedger(clock), FakeFiles()
         leads = FakeLeadStore(clock=clock)
         accounting = UploadAccounting(statuses, ledger, files)
+        saved_mappings = FakeSavedMappings()
         return cls(
             settings=current,
             clock=clock,
@@ -88,14 +94,18 @@ class FakePipeline:
             files=files,
             queue=FakeBatchQueue(),
             leads=leads,
+            saved_mappings=saved_mappings,
             llm=llm,
             accounting=accounting,
             importer=BatchImporter(current, leads, accounting, llm),
             status=UploadStatusService(statuses, files, accounting),
+            review=MappingReview(statuses, files, saved_mappings),
         )
 
     def splitter(self) -> UploadSplitter:
-        return UploadSplitter(self.settings, self.statuses, self.files, self.queue, self.accounting)
+        return UploadSplitter(
+            self.settings, self.statuses, self.files, self.queue, self.accounting, self.saved_mappings
+        )
 
     def sweeper(self) -> UploadSweeper:
         return UploadSweeper(self.statuses, self.accounting, self.queue, self.bounds(), clock=self.clock)
@@ -104,15 +114,15 @@ class FakePipeline:
         return StallBounds.from_settings(self.settings, PRESIGNED_POST_SECONDS)
 
     # the steps of an upload ---------------------------------------------------------------------
-    def start(self, file_name: str, size: int = 100, owner: Caller = OWNER) -> str:
+    def start(self, file_name: str, size: int = 100, owner: Caller = OWNER, review: bool = False) -> str:
         """POST /uploads: the record, `uploading`, and a presigned POST that nobody uses yet."""
-        request = {"fileName": file_name, "fileSize": size, "contentType": ""}
+        request = {"fileName": file_name, "fileSize": size, "contentType": "", "review": review}
         started = start_upload(request, owner.sub, settings=self.settings, statuses=self.statuses, files=self.files)
         return started["uploadId"]
 
-    def upload(self, file_name: str, content: bytes, owner: Caller = OWNER) -> str:
+    def upload(self, file_name: str, content: bytes, owner: Caller = OWNER, review: bool = False) -> str:
         """Start an upload and put its file where the presigned POST would have (still `uploading`)."""
-        upload_id = self.start(file_name, max(len(content), 1), owner)
+        upload_id = self.start(file_name, max(len(content), 1), owner, review)
         self.files.put(self.key(upload_id), content)
         return upload_id
 
@@ -122,6 +132,10 @@ class FakePipeline:
     def split(self, upload_id: str) -> str:
         """The S3 event for the upload's object, handled by a fresh splitter (one per file, as in wiring)."""
         return self.splitter().split(self.key(upload_id))
+
+    def split_confirmed(self, upload_id: str) -> str:
+        """The S3 event for the upload's confirmed mapping (stored by MappingReview.confirm)."""
+        return self.splitter().split(review_key(upload_id, CONFIRMATION))
 
     def receive(self) -> list[BatchMessage]:
         """Every queued batch, read as the importer reads a message (bodies kept in S3 fetched), by index."""

@@ -28,7 +28,13 @@ from typing import Any, BinaryIO
 
 from easycrm.adapters.batch_ledger import SHARD_BATCHES, LedgerTotals, shard_key
 from easycrm.adapters.batch_queue import MAX_ENTRIES, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MessageTooLarge
-from easycrm.adapters.file_store import BATCH_BODY_KEY, REJECT_COLUMNS, REJECT_PARTS_PREFIX, REJECTS_REPORT_KEY
+from easycrm.adapters.file_store import (
+    BATCH_BODY_KEY,
+    REJECT_COLUMNS,
+    REJECT_PARTS_PREFIX,
+    REJECTS_REPORT_KEY,
+    review_key,
+)
 from easycrm.adapters.lead_repository import MAX_SOURCES, to_lead
 from easycrm.importing.dedup import SourceRef, lead_id_for
 from easycrm.leads.queries import LeadQuery, sort_value
@@ -116,7 +122,9 @@ class FakeUploadRecords:
         return sorted(mine, key=lambda item: (item["createdAt"], self._created[item["uploadId"]]), reverse=True)
 
     # writes ---------------------------------------------------------------------------------------
-    def create(self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str) -> dict:
+    def create(
+        self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str, review: bool = False
+    ) -> dict:
         if upload_id in self.items:
             raise ConditionalCheckFailed(f"upload {upload_id} exists")
         now = self.clock.iso()
@@ -134,6 +142,7 @@ class FakeUploadRecords:
             "worksheets": {},
             "openKey": OPEN_KEY,
             **dict.fromkeys(COUNTERS, 0),
+            **({"review": True} if review else {}),
         }
         self.items[upload_id] = item
         self._created[upload_id] = len(self._created)
@@ -144,6 +153,25 @@ class FakeUploadRecords:
             item.update(status=UploadState.UPLOADED.value, fileSize=file_size)
 
         return self._update(upload_id, lambda item: item.get("status") == UploadState.UPLOADING, change)
+
+    def await_review(self, upload_id: str) -> dict | None:
+        def change(item: dict) -> None:
+            item["status"] = UploadState.NEEDS_REVIEW.value
+
+        def condition(item: dict) -> bool:
+            return (
+                item.get("status") == UploadState.UPLOADED
+                and "totalBatches" not in item
+                and "mappingConfirmed" not in item
+            )
+
+        return self._update(upload_id, condition, change)
+
+    def confirm_review(self, upload_id: str) -> dict | None:
+        def change(item: dict) -> None:
+            item.update(status=UploadState.UPLOADED.value, mappingConfirmed=True)
+
+        return self._update(upload_id, lambda item: item.get("status") == UploadState.NEEDS_REVIEW, change)
 
     def mark_processing(self, upload_id: str) -> dict | None:
         def change(item: dict) -> None:
@@ -546,6 +574,15 @@ class FakeFiles:
     def get_batch_body(self, key: str) -> dict:
         return json.loads(self._object(key))
 
+    def put_review_document(self, upload_id: str, name: str, document: dict) -> str:
+        key = review_key(upload_id, name)
+        self.objects[key] = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        return key
+
+    def get_review_document(self, upload_id: str, name: str) -> dict | None:
+        key = review_key(upload_id, name)
+        return json.loads(self.objects[key]) if key in self.objects else None
+
     def report_rows(self, key: str) -> list[dict[str, str]]:
         """The rows of a CSV report as {column: cell} (a test's view, not a port method)."""
         return list(csv.DictReader(io.StringIO(self._object(key).decode("utf-8-sig"))))
@@ -558,6 +595,23 @@ class FakeFiles:
             return self.objects[key]
         except KeyError:
             raise NoSuchKey(key) from None
+
+
+# --- SavedMappings ----------------------------------------------------------------------------------
+
+
+class FakeSavedMappings:
+    """The ColumnMappings table: `items` maps a header signature to what was saved for it."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict] = {}
+
+    def get(self, signature: str) -> dict[int, str | None] | None:
+        item = self.items.get(signature)
+        return dict(item["columns"]) if item else None
+
+    def save(self, signature: str, headers: list[str], columns: dict[int, str | None], saved_by: str) -> None:
+        self.items[signature] = {"headers": list(headers), "columns": dict(columns), "savedBy": saved_by}
 
 
 # --- BatchSender and BatchBacklog --------------------------------------------------------------------

@@ -25,6 +25,7 @@ def test_every_variable_is_read():
     env = {
         "LEADS_TABLE": "leads-t",
         "PROCESSING_STATUS_TABLE": "status-t",
+        "COLUMN_MAPPINGS_TABLE": "mappings-t",
         "UPLOAD_BUCKET": "bucket-b",
         "PROCESSING_QUEUE_URL": "http://localhost/123456789012/q",
         "BATCH_SIZE": "25",
@@ -46,6 +47,7 @@ def test_every_variable_is_read():
     assert dataclasses.asdict(Settings.from_env(env)) == {
         "leads_table": "leads-t",
         "status_table": "status-t",
+        "mappings_table": "mappings-t",
         "upload_bucket": "bucket-b",
         "queue_url": "http://localhost/123456789012/q",
         "batch_size": 25,

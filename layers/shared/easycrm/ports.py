@@ -58,6 +58,16 @@ class UploadRecords(Protocol):
         """uploading → uploaded with the file's size; only from `uploading`."""
         ...
 
+    def await_review(self, upload_id: str) -> dict | None:
+        """uploaded → needs_review: the proposed mapping waits for the owner; only from `uploaded`, before
+        totalBatches was set and before a mapping was confirmed (a redelivered S3 event asks nothing twice)."""
+        ...
+
+    def confirm_review(self, upload_id: str) -> dict | None:
+        """needs_review → uploaded with mappingConfirmed set: the splitter may now read the file with the
+        confirmed mapping; only from `needs_review`, so of two confirmations exactly one applies."""
+        ...
+
     def start_processing(
         self, upload_id: str, *, total_batches: int, rows: int, sheet_rows: dict[str, int], warnings: list[str]
     ) -> dict | None:
@@ -190,6 +200,15 @@ class Files(Protocol):
         """The body `put_batch_body` stored under `key`."""
         ...
 
+    def put_review_document(self, upload_id: str, name: str, document: dict) -> str:
+        """Store a JSON document of the upload's review (`proposal` or `confirmed`, file_store's names);
+        returns its key. Storing `confirmed` notifies the splitter."""
+        ...
+
+    def get_review_document(self, upload_id: str, name: str) -> dict | None:
+        """The document `put_review_document` stored, or None when there is none."""
+        ...
+
     def write_reject_part(self, upload_id: str, part: str, rejects: list[dict]) -> None:
         """One part of the upload's rejected-rows report (worksheet, row, reason, values per entry),
         overwritten when written again under the same name, so a redelivered batch never lists a row twice."""
@@ -202,6 +221,18 @@ class Files(Protocol):
 
     def presigned_get(self, key: str, *, expires_in: int = 900, download_name: str | None = None) -> str:
         """A time-limited download link for the object."""
+        ...
+
+
+class SavedMappings(Protocol):
+    """The team's confirmed column mappings, by header signature (importing.mapping.header_signature)."""
+
+    def get(self, signature: str) -> dict[int, str | None] | None:
+        """The columns' fields (None: not imported) last confirmed for these headers, or None."""
+        ...
+
+    def save(self, signature: str, headers: list[str], columns: dict[int, str | None], saved_by: str) -> None:
+        """Remember a confirmed mapping for these headers, replacing an earlier one."""
         ...
 
 

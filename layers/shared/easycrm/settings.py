@@ -15,6 +15,7 @@ DEFAULT_DEEPSEEK_MODEL = "deepseek-v4-flash"
 class Settings:
     leads_table: str = ""
     status_table: str = ""
+    mappings_table: str = ""
     upload_bucket: str = ""
     queue_url: str = ""
     batch_size: int = 50
@@ -54,6 +55,7 @@ class Settings:
         return cls(
             leads_table=env.get("LEADS_TABLE", ""),
             status_table=env.get("PROCESSING_STATUS_TABLE", ""),
+            mappings_table=env.get("COLUMN_MAPPINGS_TABLE", ""),
             upload_bucket=env.get("UPLOAD_BUCKET", ""),
             queue_url=env.get("PROCESSING_QUEUE_URL", ""),
             batch_size=_positive_int(env, "BATCH_SIZE", 50),

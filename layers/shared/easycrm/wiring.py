@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from easycrm.adapters.deepseek import DeepSeekClient
     from easycrm.adapters.file_store import FileStore
     from easycrm.adapters.lead_repository import LeadRepository
+    from easycrm.adapters.mapping_repository import MappingRepository
     from easycrm.adapters.upload_repository import UploadRepository
     from easycrm.chat.service import ChatService
     from easycrm.importing.importer import BatchImporter
     from easycrm.importing.splitter import UploadSplitter
     from easycrm.leads.export import LeadExporter
     from easycrm.uploads.accounting import UploadAccounting
+    from easycrm.uploads.review import MappingReview
     from easycrm.uploads.service import UploadStatusService
     from easycrm.uploads.sweeper import UploadSweeper
 
@@ -51,6 +53,13 @@ def files() -> FileStore:
     from easycrm.adapters.file_store import FileStore
 
     return FileStore(settings().upload_bucket)
+
+
+@cache
+def saved_mappings() -> MappingRepository:
+    from easycrm.adapters.mapping_repository import MappingRepository
+
+    return MappingRepository(settings().mappings_table)
 
 
 # API Gateway gives up on a request after 29 s; a question may take two model calls (query, wording).
@@ -88,6 +97,13 @@ def status_service() -> UploadStatusService:
     return UploadStatusService(statuses(), files(), accounting())
 
 
+def mapping_review() -> MappingReview:
+    """Cheap to build: the repositories and file store it works through are cached."""
+    from easycrm.uploads.review import MappingReview
+
+    return MappingReview(statuses(), files(), saved_mappings())
+
+
 def sweeper() -> UploadSweeper:
     """Cheap to build: the repository and accounting it works through are cached."""
     from easycrm.adapters.batch_queue import BatchQueue
@@ -104,7 +120,8 @@ def splitter() -> UploadSplitter:
     from easycrm.adapters.batch_queue import BatchQueue
     from easycrm.importing.splitter import UploadSplitter
 
-    return UploadSplitter(settings(), statuses(), files(), BatchQueue(settings().queue_url), accounting())
+    queue = BatchQueue(settings().queue_url)
+    return UploadSplitter(settings(), statuses(), files(), queue, accounting(), saved_mappings())
 
 
 @cache

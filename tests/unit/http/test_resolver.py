@@ -256,6 +256,8 @@ ROUTE_STATUSES = {
     ("get", "/status/{uploadId}"): {200, 404},
     ("post", "/status/{uploadId}/cancel"): {202, 404, 409},
     ("post", "/status/{uploadId}/force-complete"): {200, 403, 404, 409},
+    ("get", "/uploads/{uploadId}/mapping"): {200, 404, 409},
+    ("put", "/uploads/{uploadId}/mapping"): {202, 404, 409, 413, 415},
     ("get", "/leads"): {200},
     ("get", "/leads/summary"): {200},
     ("get", "/leads/{leadId}"): {200, 404},

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from easycrm.adapters.file_store import UPLOAD_PREFIX
+from easycrm.adapters.file_store import CONFIRMATION, REVIEW_PREFIX, UPLOAD_PREFIX
 from easycrm.settings import Settings
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION, STACK_NAME, Template
@@ -18,6 +18,7 @@ SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:deepseek-AbCd
 EVERY_FUNCTION_READS = {
     "LEADS_TABLE",
     "PROCESSING_STATUS_TABLE",
+    "COLUMN_MAPPINGS_TABLE",
     "UPLOAD_BUCKET",
     "PROCESSING_QUEUE_URL",
     "BATCH_SIZE",
@@ -225,13 +226,16 @@ def test_functions_refuse_a_missing_handler_file(template, tmp_path):
         template.functions(tmp_path)
 
 
-def test_splitter_runs_on_objects_created_under_uploads(template):
-    (event,) = by_id(template)["LeadSplitterFunction"].events
-    assert event.kind == "S3"
-    assert template.resolve(event.properties["Bucket"]) == template.physical["UploadBucket"]["Ref"]
-    assert event.properties["Events"] == "s3:ObjectCreated:*"
-    rules = {rule["Name"]: rule["Value"] for rule in event.properties["Filter"]["S3Key"]["Rules"]}
+def test_splitter_runs_on_uploaded_files_and_on_confirmed_mappings(template):
+    uploaded, confirmed = by_id(template)["LeadSplitterFunction"].events
+    for event in (uploaded, confirmed):
+        assert event.kind == "S3"
+        assert template.resolve(event.properties["Bucket"]) == template.physical["UploadBucket"]["Ref"]
+        assert event.properties["Events"] == "s3:ObjectCreated:*"
+    rules = {rule["Name"]: rule["Value"] for rule in uploaded.properties["Filter"]["S3Key"]["Rules"]}
     assert rules == {"prefix": UPLOAD_PREFIX}
+    rules = {rule["Name"]: rule["Value"] for rule in confirmed.properties["Filter"]["S3Key"]["Rules"]}
+    assert rules == {"prefix": REVIEW_PREFIX, "suffix": f"{CONFIRMATION}.json"}
 
 
 def test_caller_runs_on_the_lead_processing_queue_with_partial_failures(template):
@@ -253,6 +257,7 @@ def test_every_function_gets_the_design_environment(template):
         assert all(isinstance(value, str) for value in environment.values())
         assert environment["LEADS_TABLE"] == template.physical["LeadsTable"]["Ref"]
         assert environment["PROCESSING_STATUS_TABLE"] == template.physical["ProcessingStatusTable"]["Ref"]
+        assert environment["COLUMN_MAPPINGS_TABLE"] == template.physical["ColumnMappingsTable"]["Ref"]
         assert environment["UPLOAD_BUCKET"] == template.physical["UploadBucket"]["Ref"]
         assert environment["PROCESSING_QUEUE_URL"] == template.physical["LeadProcessingQueue"]["Ref"]
 

@@ -15,6 +15,11 @@ REJECTS_REPORT_KEY = "reports/{upload_id}/rejected-rows.csv"
 REJECT_COLUMNS = ("worksheet", "row", "reason", "values")
 UNPROCESSED_PART = "unprocessed"  # sorts after the batches' numbered parts
 BATCH_BODY_KEY = "batches/{upload_id}/{batch_index:08d}.json"
+# A reviewed upload's proposed mapping, and the mapping its owner confirmed. Writing the confirmation is
+# what starts the import: the splitter is notified of `reviews/…/confirmed.json` (template.yaml).
+REVIEW_PREFIX = "reviews/"
+REVIEW_KEY = "reviews/{upload_id}/{name}.json"
+PROPOSAL, CONFIRMATION = "proposal", "confirmed"
 # Parts fetched at once when a report is assembled: a 50,000-row file leaves ~800 parts, and each GET
 # mostly waits on S3 (the client's pool holds 32 connections).
 PART_READERS = 16
@@ -30,6 +35,18 @@ def upload_id_from_key(key: str) -> str | None:
         return None
     parts = key[len(UPLOAD_PREFIX) :].split("/", 1)
     return parts[0] if len(parts) == 2 and parts[0] and parts[1] else None
+
+
+def review_key(upload_id: str, name: str) -> str:
+    return REVIEW_KEY.format(upload_id=upload_id, name=name)
+
+
+def confirmed_upload_id_from_key(key: str) -> str | None:
+    """`reviews/<uploadId>/confirmed.json` → uploadId; None for keys of any other shape."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[0] + "/" == REVIEW_PREFIX and parts[1] and parts[2] == f"{CONFIRMATION}.json":
+        return parts[1]
+    return None
 
 
 class FileStore:
@@ -94,3 +111,15 @@ class FileStore:
 
     def get_batch_body(self, key: str) -> dict:
         return json.loads(self._read(key))
+
+    def put_review_document(self, upload_id: str, name: str, document: dict) -> str:
+        key = review_key(upload_id, name)
+        data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="application/json")
+        return key
+
+    def get_review_document(self, upload_id: str, name: str) -> dict | None:
+        try:
+            return json.loads(self._read(review_key(upload_id, name)))
+        except self._s3.exceptions.NoSuchKey:
+            return None

@@ -44,7 +44,9 @@ class UploadRepository:
             raise
         return _public(untyped(response["Attributes"]))
 
-    def create(self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str) -> dict:
+    def create(
+        self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str, review: bool = False
+    ) -> dict:
         now = utc_now_iso()
         item = {
             "uploadId": upload_id,
@@ -60,6 +62,7 @@ class UploadRepository:
             "worksheets": {},
             "openKey": OPEN_KEY,
             **dict.fromkeys(COUNTERS, 0),
+            **({"review": True} if review else {}),
         }
         self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(uploadId)")
         return item
@@ -89,6 +92,35 @@ class UploadRepository:
                 ":uploaded": UploadState.UPLOADED.value,
                 ":uploading": UploadState.UPLOADING.value,
                 ":size": file_size,
+                ":now": utc_now_iso(),
+            },
+        )
+
+    def await_review(self, upload_id: str) -> dict | None:
+        return self._update(
+            upload_id,
+            UpdateExpression="SET #status = :review, updatedAt = :now",
+            ConditionExpression=(
+                "#status = :uploaded AND attribute_not_exists(totalBatches) AND attribute_not_exists(mappingConfirmed)"
+            ),
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":review": UploadState.NEEDS_REVIEW.value,
+                ":uploaded": UploadState.UPLOADED.value,
+                ":now": utc_now_iso(),
+            },
+        )
+
+    def confirm_review(self, upload_id: str) -> dict | None:
+        return self._update(
+            upload_id,
+            UpdateExpression="SET #status = :uploaded, mappingConfirmed = :yes, updatedAt = :now",
+            ConditionExpression="#status = :review",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":review": UploadState.NEEDS_REVIEW.value,
+                ":uploaded": UploadState.UPLOADED.value,
+                ":yes": True,
                 ":now": utc_now_iso(),
             },
         )

@@ -62,7 +62,7 @@ class UploadAccounting:
         if is_final(record["status"]):
             return None
         if record.get("totalBatches") is None:
-            state = UploadState.CANCELLED if record.get("cancelRequested") else UploadState.FAILED
+            state = UploadState.CANCELLED if record.get("cancelRequested") else (ends_as or UploadState.FAILED)
             return self.statuses.close_unsplit(record["uploadId"], state, error=why, forced_by=closed_by)
         ledger = self.ledger.totals(record["uploadId"], int(record["totalBatches"]))
         plan = plan_close(record, ledger, why, ends_as)

@@ -34,12 +34,15 @@ PUBLIC_FIELDS: tuple[str, ...] = (
     "forcedBy",
     "forcedAt",
     "warnings",
+    "review",
 )
 REJECTS_DOWNLOAD_NAME = "rejected-rows.csv"
 CLOSE_ATTEMPTS = 3
 FORCED_MESSAGES = {
     UploadState.UPLOADING: "An administrator closed this upload: its file never arrived.",
     UploadState.UPLOADED: "An administrator closed this upload while its file was being read; nothing was imported.",
+    UploadState.NEEDS_REVIEW: "An administrator closed this upload while its columns awaited review; nothing was "
+    "imported.",
     UploadState.PROCESSING: "An administrator force-completed this upload.",
 }
 CANCELLED_BEFORE_READING = "Cancelled before the file was read: nothing was imported."

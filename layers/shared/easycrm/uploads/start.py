@@ -68,7 +68,12 @@ def start_upload(
         raise TooLarge(f"{file_name} is larger than the {settings.max_upload_mb} MB upload limit.", "FILE_TOO_LARGE")
     upload_id = uuid.uuid4().hex
     key = upload_key(upload_id, file_name)
-    statuses.create(upload_id=upload_id, owner=owner, file_name=file_name, file_size=file_size, object_key=key)
+    review = request.get("review", False)
+    if not isinstance(review, bool):
+        raise InvalidInput("review must be true or false.", "INVALID_REVIEW")
+    statuses.create(
+        upload_id=upload_id, owner=owner, file_name=file_name, file_size=file_size, object_key=key, review=review
+    )
     post = files.presigned_post(key, max_bytes=settings.max_upload_bytes, expires_in=PRESIGNED_POST_SECONDS)
     return {
         "uploadId": upload_id,

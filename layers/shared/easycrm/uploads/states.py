@@ -9,6 +9,7 @@ from enum import StrEnum
 class UploadState(StrEnum):
     UPLOADING = "uploading"
     UPLOADED = "uploaded"
+    NEEDS_REVIEW = "needs_review"  # the proposed mapping waits for the owner (uploads.review)
     PROCESSING = "processing"
     COMPLETED = "completed"
     COMPLETED_WITH_ERRORS = "completed_with_errors"

@@ -6,6 +6,7 @@ was reading is closed as failed at once. And a scheduled sweep closes every uplo
 for longer than it could legitimately take:
 - `uploading` past the presigned POST's expiry (plus a grace for S3's event): the file never arrived;
 - `uploaded` (being read) for longer than the splitter's attempts can last;
+- `needs_review` for a day: a review nobody answered ends `cancelled`, nothing imported;
 - `processing` for longer than a batch can stay in flight (the queue's visibility timeout times its
   receive count, after which SQS has moved it to the DLQ and its last receive counted it failed), once
   the queue holds no batch at all: a batch waiting behind another upload's thousands has not stalled.
@@ -22,7 +23,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from easycrm.adapters.file_store import upload_id_from_key
+from easycrm.adapters.file_store import confirmed_upload_id_from_key, upload_id_from_key
 from easycrm.observability import logger, metrics
 from easycrm.ports import BatchBacklog, UploadRecords
 from easycrm.settings import Settings
@@ -34,6 +35,8 @@ ARRIVAL_GRACE = timedelta(minutes=5)
 SPLIT_RETRY_DELAYS = timedelta(minutes=3)  # Lambda retries an async invocation after ~1 and ~2 minutes
 SPLIT_ATTEMPTS = 3
 STALL_GRACE = timedelta(minutes=5)
+REVIEW_WAIT = timedelta(days=1)
+REVIEW_EXPIRED = "No one confirmed the columns within a day, so the upload was cancelled; nothing was imported."
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class StallBounds:
             return self.arrival, f"The file never arrived: it was not uploaded within {minutes} minutes."
         if state == UploadState.UPLOADED:
             return self.reading, "Reading this file stopped without finishing; nothing was imported."
+        if state == UploadState.NEEDS_REVIEW:
+            return REVIEW_WAIT, REVIEW_EXPIRED
         minutes = int(self.processing.total_seconds() // 60)
         return self.processing, f"Processing stopped making progress for {minutes} minutes."
 
@@ -117,7 +122,8 @@ class UploadSweeper:
                 queue_busy = self.queue.holds_messages() if queue_busy is None else queue_busy
                 if queue_busy:
                     continue
-            result = self.accounting.close(record, closed_by=SWEEPER, why=why)
+            expired = UploadState.CANCELLED if record["status"] == UploadState.NEEDS_REVIEW else None
+            result = self.accounting.close(record, closed_by=SWEEPER, why=why, ends_as=expired)
             if result is not None:  # else it changed meanwhile: it is alive, or the next sweep sees it
                 logger.warning("Stalled upload closed", extra={"uploadId": record["uploadId"], "why": why})
                 closed[record["uploadId"]] = result["status"]
@@ -135,7 +141,7 @@ class UploadSweeper:
         closed: dict[str, str] = {}
         for s3_record in payload.get("Records") or []:
             key = unquote_plus(s3_record.get("s3", {}).get("object", {}).get("key", ""))
-            upload_id = upload_id_from_key(key)
+            upload_id = confirmed_upload_id_from_key(key) or upload_id_from_key(key)
             record = self.statuses.get(upload_id) if upload_id else None
             if (
                 upload_id is None
