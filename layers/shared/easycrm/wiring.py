@@ -118,10 +118,13 @@ def sweeper() -> UploadSweeper:
 def splitter() -> UploadSplitter:
     """A fresh splitter per file: it buffers that file's outgoing messages."""
     from easycrm.adapters.batch_queue import BatchQueue
+    from easycrm.importing.header_advice import HeaderAdvisor
     from easycrm.importing.splitter import UploadSplitter
 
     queue = BatchQueue(settings().queue_url)
-    return UploadSplitter(settings(), statuses(), files(), queue, accounting(), saved_mappings())
+    model = llm_client()
+    advisor = HeaderAdvisor(model, saved_mappings()) if model is not None else None
+    return UploadSplitter(settings(), statuses(), files(), queue, accounting(), saved_mappings(), advisor)
 
 
 @cache

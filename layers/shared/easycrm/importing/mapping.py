@@ -39,7 +39,8 @@ SAMPLE_CHARS = 100
 
 _HEADER_CONFIDENCE = {EXACT: 0.95, QUALIFIED: 0.85, WEAK: 0.55}
 _AGREEMENT_BONUS = 0.05  # the values confirm the header
-_LEFTOVER_CONFIDENCE = 0.3  # no field fits: kept in notes
+LEFTOVER_CONFIDENCE = 0.3  # no field fits: kept in notes
+MIN_NAME_VALUES = 3
 _UNCONFIRMED_FACTOR = 0.6  # named like the field, but empty in every sampled row
 _CONTENT_SHARE = 0.5  # at least half the values are of the kind
 # Fields the values can prove, with the profile share that measures them.
@@ -128,12 +129,12 @@ def _decide(index: int, header: str, profile: ColumnProfile, samples: list[str])
                 return ColumnDecision(index, header, named, confidence, "header", samples, level)
             if profile.share(kind) == 0 and level < EXACT:
                 # "E-mail 1 - Label" holding "* Work": named like the field, holding something else.
-                return ColumnDecision(index, header, "notes", _LEFTOVER_CONFIDENCE, "content", samples)
+                return ColumnDecision(index, header, "notes", LEFTOVER_CONFIDENCE, "content", samples)
         return ColumnDecision(index, header, named, confidence, "header", samples, level)
     if proven is not None:
         return ColumnDecision(index, header, proven, _content_confidence(profile, proven), "content", samples)
     return ColumnDecision(
-        index, header, "notes", _LEFTOVER_CONFIDENCE, "content" if profile.values else "header", samples
+        index, header, "notes", LEFTOVER_CONFIDENCE, "content" if profile.values else "header", samples
     )
 
 
@@ -162,6 +163,8 @@ def _place_names_by_content(
         )
         for decision in open_columns
     }
+    # A name is only read from enough values: two cells that happen to be two words prove nothing.
+    open_columns = [decision for decision in open_columns if profiles[decision.index].values >= MIN_NAME_VALUES]
     singles = [decision for decision in open_columns if profiles[decision.index].single_name >= 0.8]
     for first, last in itertools.pairwise(singles):
         if last.index == first.index + 1:
@@ -191,7 +194,7 @@ def _demote_extras(decisions: list[ColumnDecision]) -> None:
         _, *others = sorted(columns, key=_rank)
         for decision in others:
             if decision.header_level < QUALIFIED and decision.reason != "content":
-                decision.field, decision.confidence = "notes", _LEFTOVER_CONFIDENCE
+                decision.field, decision.confidence = "notes", LEFTOVER_CONFIDENCE
 
 
 def _rank(decision: ColumnDecision) -> tuple[float, int, int]:

@@ -106,6 +106,8 @@ def profile_column(cells: Sequence[str], *, default_region: str = "US") -> Colum
         words = {word.strip(".,").lower() for word in value.split()}
         if words & _COMPANY_WORDS:
             company += 1
+        elif not all(not word[0].islower() for word in value.split()):
+            continue  # "not a number": names are capitalised (in the scripts that have capitals)
         elif _FULL_NAME.fullmatch(value):
             counts["full_name"] += 1
         elif _SINGLE_NAME.fullmatch(value):

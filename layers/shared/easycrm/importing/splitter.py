@@ -28,6 +28,7 @@ from easycrm.adapters.batch_queue import MAX_MESSAGE_BYTES
 from easycrm.adapters.file_store import CONFIRMATION, PROPOSAL, confirmed_upload_id_from_key, upload_id_from_key
 from easycrm.errors import UnreadableFile
 from easycrm.importing.batch_message import BatchMessage, chunk_rows, trim_cells, trim_headers
+from easycrm.importing.header_advice import HeaderAdvisor
 from easycrm.importing.mapping import ColumnDecision, header_signature, message_mapping, propose_columns
 from easycrm.importing.spreadsheet import Sheet, open_sheets
 from easycrm.observability import logger, metrics
@@ -69,6 +70,7 @@ class UploadSplitter:
         queue: BatchSender,
         accounting: UploadAccounting,
         saved_mappings: SavedMappings,
+        advisor: HeaderAdvisor | None = None,
     ):
         self.settings = settings
         self.statuses = statuses
@@ -76,6 +78,7 @@ class UploadSplitter:
         self.queue = queue
         self.accounting = accounting
         self.saved_mappings = saved_mappings
+        self.advisor = advisor
 
     def split(self, key: str) -> str:
         """Split the object at `key` (an uploaded file, or a review's confirmation); returns what happened,
@@ -169,12 +172,17 @@ class UploadSplitter:
         return "needs_review"
 
     def _decide(self, sheet: Sheet, confirmed: dict[int, str | None] | None = None) -> list[ColumnDecision]:
-        """The sheet's columns: as confirmed, else as saved for its headers, else from headers and values."""
+        """The sheet's columns: as confirmed, else as saved for its headers, else from headers and values
+        (and the model's advice on the headers those leave over, when a model is configured)."""
+        signature = header_signature(sheet.headers)
         saved = confirmed
-        if saved is None and (signature := header_signature(sheet.headers)) is not None:
+        if saved is None and signature is not None:
             saved = self.saved_mappings.get(signature)
         sample = [cells for _, cells in sheet.sample]
-        return propose_columns(sheet.headers, sample, default_region=self.settings.default_region, saved=saved)
+        decisions = propose_columns(sheet.headers, sample, default_region=self.settings.default_region, saved=saved)
+        if saved is None and signature is not None and self.advisor is not None:
+            decisions = self.advisor.advise(signature, decisions, sample)
+        return decisions
 
     # queueing -------------------------------------------------------------------------------------
 
