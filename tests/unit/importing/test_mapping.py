@@ -262,3 +262,12 @@ def test_apply_mapping_leaves_out_the_dropped_columns():
         "email": "a@b.co",
         "notes": "Booth: B12",
     }
+
+
+def test_a_second_email_column_with_an_unknown_word_is_kept_when_its_values_are_addresses():
+    """Pipedrive writes "Person - Email - Work" and "Person - Email - Home": a person's own two columns."""
+    headers = ["Person - Name", "Email - Work", "Email - Private Mailbox"]
+    rows = [["Ana Souza", "", "ana@souza.example"], ["Li Wei", "li@example.org", ""], ["Jo Kim", "", "jo@kim.example"]]
+    mapping, _ = message_mapping(propose_columns(headers, rows))
+    assert sorted(mapping["email"]) == [1, 2]
+    assert apply_mapping(mapping, headers, rows[0])["email"] == "ana@souza.example"

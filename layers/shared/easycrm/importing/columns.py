@@ -195,7 +195,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 # "Nom de l'entreprise"). Any other extra word makes the match weak.
 _QUALIFIERS = frozenset(
     {"work", "business", "biz", "primary", "main", "office", "private", "personal", "home", "direct"}
-    | {"contact", "lead", "customer", "client", "full", "name", "nom", "nombre"}
+    | {"contact", "lead", "customer", "client", "person", "full", "name", "nom", "nombre"}
     | {"address", "adresse", "direccion", "number", "no", "nr", "num", "value"}
     | {"other", "alt", "alternate", "alternative", "secondary", "second", "additional", "mobile", "cell"}
     | {"of", "the", "de", "la", "le", "l", "du", "des", "del", "der", "die", "das"}
@@ -275,6 +275,11 @@ def _best_field(header: str) -> tuple[str, int] | None:
         if rank[0] and rank > best_rank:
             best_field, best_rank = field, rank
     return (best_field, best_rank[0]) if best_field else None
+
+
+def names_someone_else(header: str) -> bool:
+    """Whether the header says the column belongs to someone else ("Mum email", "Billing Phone")."""
+    return bool(_DISTRACTORS.intersection(normalize_header((header or "")[:HEADER_CHARS]).split()))
 
 
 def header_match(header: str) -> tuple[str, int] | None:

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from easycrm.importing.columns import EXACT, QUALIFIED, WEAK, header_match, normalize_header
+from easycrm.importing.columns import EXACT, QUALIFIED, WEAK, header_match, names_someone_else, normalize_header
 from easycrm.importing.profiling import CELL_BUDGET, MAX_PROFILED_COLUMNS, ColumnProfile, profile_column
 from easycrm.importing.standardize import normalize_email
 from easycrm.models import LEAD_FIELDS
@@ -56,6 +56,7 @@ class ColumnDecision:
     reason: str
     samples: list[str] = dataclass_field(default_factory=list)
     header_level: int = 0  # how strongly the header names the field (columns.EXACT …), 0 when it does not
+    values_agree: bool = False  # the sampled values are of the kind the field holds (emails, phones)
 
     def to_json(self) -> dict:
         return {
@@ -126,7 +127,7 @@ def _decide(index: int, header: str, profile: ColumnProfile, samples: list[str])
         elif kind is not None:
             if profile.share(kind) >= _CONTENT_SHARE:
                 confidence = min(1.0, confidence + _AGREEMENT_BONUS)
-                return ColumnDecision(index, header, named, confidence, "header", samples, level)
+                return ColumnDecision(index, header, named, confidence, "header", samples, level, values_agree=True)
             if profile.share(kind) == 0 and level < EXACT:
                 # "E-mail 1 - Label" holding "* Work": named like the field, holding something else.
                 return ColumnDecision(index, header, "notes", LEFTOVER_CONFIDENCE, "content", samples)
@@ -193,8 +194,11 @@ def _demote_extras(decisions: list[ColumnDecision]) -> None:
     for columns in by_field.values():
         _, *others = sorted(columns, key=_rank)
         for decision in others:
-            if decision.header_level < QUALIFIED and decision.reason != "content":
-                decision.field, decision.confidence = "notes", LEFTOVER_CONFIDENCE
+            if decision.header_level >= QUALIFIED or decision.reason == "content":
+                continue
+            if decision.values_agree and not names_someone_else(decision.header):
+                continue  # "Person - Email - Home" full of addresses: a weak header, but the person's own
+            decision.field, decision.confidence = "notes", LEFTOVER_CONFIDENCE
 
 
 def _rank(decision: ColumnDecision) -> tuple[float, int, int]:
