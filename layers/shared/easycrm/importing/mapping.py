@@ -40,9 +40,11 @@ SAMPLE_CHARS = 100
 _HEADER_CONFIDENCE = {EXACT: 0.95, QUALIFIED: 0.85, WEAK: 0.55}
 _AGREEMENT_BONUS = 0.05  # the values confirm the header
 LEFTOVER_CONFIDENCE = 0.3  # no field fits: kept in notes
-MIN_NAME_VALUES = 3
+_GUESSED_CONFIDENCE = 0.6  # a name or company told by the shape of the values alone
+MIN_CONTENT_VALUES = 3
 _UNCONFIRMED_FACTOR = 0.6  # named like the field, but empty in every sampled row
 _CONTENT_SHARE = 0.5  # at least half the values are of the kind
+_UNPROFILED = ColumnProfile(values=0, empty=1.0)  # a column past MAX_PROFILED_COLUMNS
 # Fields the values can prove, with the profile share that measures them.
 _PROVABLE = {"email": "email", "phone": "phone", "country": "country"}
 
@@ -94,6 +96,7 @@ def propose_columns(
     width = max([len(headers), *(len(row) for row in sample_rows)], default=0)
     sample_rows = sample_rows[: max(10, CELL_BUDGET // max(width, 1))]
     decisions = []
+    profiles: dict[int, ColumnProfile] = {}
     for index in range(width):
         header = (headers[index] if index < len(headers) else "") or ""
         cells = [row[index] if index < len(row) else "" for row in sample_rows]
@@ -102,12 +105,10 @@ def propose_columns(
             decisions.append(ColumnDecision(index, header, saved[index], 1.0, "saved", samples))
             continue
         if index < MAX_PROFILED_COLUMNS:
-            profile = profile_column(cells, default_region=default_region)
-        else:
-            profile = ColumnProfile(values=0, empty=1.0)
-        decisions.append(_decide(index, header, profile, samples))
+            profiles[index] = profile_column(cells, default_region=default_region)
+        decisions.append(_decide(index, header, profiles.get(index, _UNPROFILED), samples))
     if saved is None:
-        _place_names_by_content(decisions, sample_rows, default_region)
+        _place_people_and_companies(decisions, profiles)
         _demote_extras(decisions)
     return decisions
 
@@ -149,37 +150,33 @@ def _content_confidence(profile: ColumnProfile, field_name: str) -> float:
     return min(0.95, 0.5 + 0.45 * profile.share(_PROVABLE[field_name]))
 
 
-def _place_names_by_content(
-    decisions: list[ColumnDecision], sample_rows: Sequence[Sequence[str]], default_region: str
-) -> None:
-    """When no header names the person, the values may: a column of "First Last" shapes is the name;
-    two neighbouring columns of single words are the first and last name (a file without headers)."""
-    if any(decision.field in ("name", "firstName", "lastName") for decision in decisions):
-        return
-    open_columns = [decision for decision in decisions if decision.reason == "content" and decision.field == "notes"]
-    profiles = {
-        decision.index: profile_column(
-            [row[decision.index] if decision.index < len(row) else "" for row in sample_rows],
-            default_region=default_region,
-        )
-        for decision in open_columns
-    }
-    # A name is only read from enough values: two cells that happen to be two words prove nothing.
-    open_columns = [decision for decision in open_columns if profiles[decision.index].values >= MIN_NAME_VALUES]
-    singles = [decision for decision in open_columns if profiles[decision.index].single_name >= 0.8]
-    for first, last in itertools.pairwise(singles):
-        if last.index == first.index + 1:
-            first.field, first.confidence = "firstName", 0.6
-            last.field, last.confidence = "lastName", 0.6
-            break
-    for decision in open_columns:
-        if decision.field == "notes" and profiles[decision.index].full_name >= 0.8:
-            decision.field, decision.confidence = "name", 0.6
-            break
-    for decision in open_columns:
-        if decision.field == "notes" and profiles[decision.index].company >= 0.3:
-            decision.field, decision.confidence = "company", 0.5
-            break
+def _place_people_and_companies(decisions: list[ColumnDecision], profiles: Mapping[int, ColumnProfile]) -> None:
+    """When no header names the person or the company, the values may: a column of "First Last" shapes
+    is the name, two neighbouring columns of single capitalised words the first and last name (a file
+    without headers), a column of "… Inc" / "… GmbH" the company. Only columns the rules left over are
+    considered, and only with enough values: two cells that happen to be two words prove nothing."""
+    taken = {decision.field for decision in decisions}
+    left_over = [
+        decision
+        for decision in decisions
+        if decision.reason == "content"
+        and decision.field == "notes"
+        and profiles[decision.index].values >= MIN_CONTENT_VALUES
+    ]
+    if not taken & {"name", "firstName", "lastName"}:
+        singles = [decision for decision in left_over if profiles[decision.index].single_name >= 0.8]
+        for first, last in itertools.pairwise(singles):
+            if last.index == first.index + 1:
+                first.field, first.confidence = "firstName", _GUESSED_CONFIDENCE
+                last.field, last.confidence = "lastName", _GUESSED_CONFIDENCE
+                break
+        full = next((d for d in left_over if d.field == "notes" and profiles[d.index].full_name >= 0.8), None)
+        if full is not None:
+            full.field, full.confidence = "name", _GUESSED_CONFIDENCE
+    if "company" not in taken:
+        company = next((d for d in left_over if d.field == "notes" and profiles[d.index].company >= 0.3), None)
+        if company is not None:
+            company.field, company.confidence = "company", _GUESSED_CONFIDENCE
 
 
 def _demote_extras(decisions: list[ColumnDecision]) -> None:
