@@ -1,7 +1,8 @@
 // Polling an upload's status: the back-off schedule and a poll loop with injectable timers.
 // Pure: no DOM; the timers and the loader come from the caller (a fake clock in the tests).
 
-export const POLL_SCHEDULE = Object.freeze({ first: 2000, min: 2000, max: 10000, factor: 1.5 });
+// `resting`: the wait while the upload rests in a state only a person ends (its columns await review).
+export const POLL_SCHEDULE = Object.freeze({ first: 2000, min: 2000, max: 10000, factor: 1.5, resting: 30000 });
 
 /** The wait before the next poll: back to `min` after a change, else `factor` times longer up to `max`. */
 export function nextDelay(previous, changed, schedule = POLL_SCHEDULE) {
@@ -26,10 +27,17 @@ const defaultTimers = {
   clearTimeout: (id) => globalThis.clearTimeout(id),
 };
 
+/** The wait while a view rests (`schedule.resting`, at least the back-off's maximum). */
+export function restingDelay(schedule = POLL_SCHEDULE) {
+  return Math.max(schedule.max, Number(schedule.resting) || 0);
+}
+
 /**
  * One poll loop. `load(signal)` fetches the current view; `onUpdate(view, changed)` gets every answer;
  * `onError(error)` every failure (the loop backs off and goes on unless `isFatal(error)`); the loop ends
- * by itself once `isFinal(view)`. Requests never overlap: the next one is only scheduled after an answer.
+ * by itself once `isFinal(view)`. While `isResting(view)` (nothing moves until someone acts) it polls
+ * only every `schedule.resting`; a change brings the usual back-off back. Requests never overlap: the
+ * next one is only scheduled after an answer.
  */
 export function createPoller({
   load,
@@ -39,6 +47,7 @@ export function createPoller({
   onError = () => {},
   onFinal = () => {},
   isFatal = () => false,
+  isResting = () => false,
   schedule = POLL_SCHEDULE,
   timers = defaultTimers,
 }) {
@@ -94,7 +103,7 @@ export function createPoller({
       onFinal(view);
       return;
     }
-    delay = nextDelay(delay, changed, schedule);
+    delay = isResting(view) ? restingDelay(schedule) : nextDelay(delay, changed, schedule);
     wait(kicked ? 0 : delay);
   }
 
@@ -107,8 +116,8 @@ export function createPoller({
         if (isFinal(known)) return;
       }
       stopped = false;
-      delay = schedule.first;
-      wait(schedule.first);
+      delay = known !== undefined && isResting(known) ? restingDelay(schedule) : schedule.first;
+      wait(delay);
     },
     /** Poll as soon as possible (now, or right after the request in flight) and reset the back-off. */
     kick() {

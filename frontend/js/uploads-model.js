@@ -3,6 +3,8 @@
 export const SUPPORTED_EXTENSIONS = Object.freeze(['.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xls', '.ods']);
 export const ACCEPT = SUPPORTED_EXTENSIONS.join(',');
 export const FINAL_STATUSES = Object.freeze(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+/** The state in which an upload waits for its owner to confirm how its columns are read. */
+export const NEEDS_REVIEW = 'needs_review';
 /** A file the browser has not sent within this time will not arrive any more (its presigned POST lapsed). */
 export const ABANDONED_AFTER_MS = 20 * 60 * 1000;
 
@@ -42,6 +44,11 @@ export function isFinal(status) {
   return FINAL_STATUSES.includes(status);
 }
 
+/** An upload whose proposed column mapping waits for its owner (nothing moves until they act). */
+export function awaitsReview(view) {
+  return view?.status === NEEDS_REVIEW;
+}
+
 function ageMs(view, now) {
   const created = Date.parse(view?.createdAt || '');
   return Number.isFinite(created) ? now - created : 0;
@@ -61,7 +68,12 @@ export function statusText(view, now = Date.now()) {
       if (cancelling) return 'Cancelling…';
       return isAbandoned(view, now) ? 'The file never arrived' : 'Waiting for the file';
     case 'uploaded':
-      return cancelling ? 'Cancelling…' : 'Queued for processing';
+      if (cancelling) return 'Cancelling…';
+      // An upload with a review is read twice: to propose its columns, then to import as confirmed.
+      if (view.mappingConfirmed) return 'Starting the import…';
+      return view.review ? 'Reading the file…' : 'Queued for processing';
+    case NEEDS_REVIEW:
+      return cancelling ? 'Cancelling…' : 'Columns need your review';
     case 'processing':
       return cancelling ? 'Cancelling…' : 'Processing';
     case 'completed':
@@ -83,6 +95,7 @@ export function statusTone(status) {
     case 'completed':
       return 'success';
     case 'completed_with_errors':
+    case NEEDS_REVIEW:
       return 'warning';
     case 'failed':
       return 'danger';

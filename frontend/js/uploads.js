@@ -5,7 +5,9 @@ import { byId, h, replace, safeHttpUrl, showText } from './dom.js';
 import { isAbort, s3ErrorMessage } from './errors.js';
 import { formatBytes, formatDateTime, formatNumber, percentText } from './format.js';
 import { createPoller } from './poll.js';
+import { createReview } from './review.js';
 import {
+  awaitsReview,
   contentTypeFor,
   countEntries,
   fingerprint,
@@ -72,6 +74,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
   const zone = byId('drop-zone');
   const empty = byId('uploads-empty');
   const listError = byId('uploads-error');
+  const reviewOption = byId('review-columns');
 
   const rows = new Map(); // key → row; a row's key is its uploadId once it has one
   const rowOf = new WeakMap(); // li → row
@@ -82,9 +85,27 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
   let localCount = 0;
   let listController = null;
 
+  const review = createReview({
+    api,
+    onConfirmed: (uploadId, record) => {
+      const row = rows.get(uploadId);
+      if (!row || !active) return;
+      if (record?.status) setView(row, record);
+      row.pollError = '';
+      render(row);
+      if (!row.poller) follow(row);
+      row.poller?.kick(); // from resting back to following the import closely
+    },
+    onCancel: (uploadId) => {
+      const row = rows.get(uploadId);
+      if (row) cancel(row);
+    },
+    onStale: (uploadId) => rows.get(uploadId)?.poller?.kick(),
+  });
+
   // --- rows -----------------------------------------------------------------------------------------
 
-  function createRow({ key, uploadId = '', fileName, fileSize, view = null, phase = 'server' }) {
+  function createRow({ key, uploadId = '', fileName, fileSize, view = null, phase = 'server', review: wanted = false }) {
     const name = h('p', { class: 'truncate font-medium text-slate-900' }, fileName);
     name.setAttribute('title', fileName);
     const meta = h('p', { class: 'mt-0.5 text-xs text-slate-500' });
@@ -122,6 +143,16 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       'Rejected rows report',
     );
     const links = h('p', { class: 'mt-2 text-sm', hidden: true }, report);
+    const reviewButton = h('button', { type: 'button', class: 'btn btn-primary btn-small' }, 'Review columns');
+    const reviewBox = h(
+      'div',
+      {
+        class: 'mt-3 flex flex-wrap items-center justify-between gap-x-4 gap-y-2 rounded-lg bg-amber-50 px-3 py-2 ring-1 ring-amber-200 ring-inset',
+        hidden: true,
+      },
+      h('p', { class: 'min-w-0 flex-1 text-sm text-amber-900' }, 'Check how its columns will be read, then start the import. Nothing is imported until you do.'),
+      reviewButton,
+    );
     const error = h('p', { role: 'alert', class: 'notice notice-error mt-3', hidden: true });
     const warning = h('p', { class: 'notice notice-warning mt-3', hidden: true });
     const li = h(
@@ -134,6 +165,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
         h('div', { class: 'flex items-center gap-2' }, status, actions),
       ),
       transferBox,
+      reviewBox,
       processingBox,
       counts,
       sheets,
@@ -148,6 +180,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       fileSize,
       view,
       phase, // requesting | sending | sendFailed | rejected | server
+      review: wanted, // started here with "Review columns before importing"
       sent: 0,
       total: fileSize,
       error: '',
@@ -158,11 +191,14 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       poller: null,
       addedAt: Date.now(),
       viewAt: view ? Date.now() : 0,
-      el: { li, report, processingLabel, meta, status, actions, transfer, transferText, transferBox, processing, processingText, processingBox, counts, sheets, links, error, warning },
+      el: { li, report, processingLabel, meta, status, actions, transfer, transferText, transferBox, reviewBox, reviewButton, processing, processingText, processingBox, counts, sheets, links, error, warning },
     };
     rows.set(key, row);
     rowOf.set(li, row);
     report.addEventListener('click', (event) => openReport(row, event));
+    reviewButton.addEventListener('click', () =>
+      review.open({ uploadId: row.uploadId, fileName: row.view?.fileName || row.fileName, opener: reviewButton, fallback: li }),
+    );
     return row;
   }
 
@@ -222,7 +258,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       case 'sendFailed':
         return ['Upload failed', 'danger'];
       default:
-        if (!row.view) return ['Queued for processing', 'active'];
+        if (!row.view) return [row.review ? 'Reading the file…' : 'Queued for processing', 'active'];
         return [statusText(row.view), statusTone(row.view.status)];
     }
   }
@@ -288,8 +324,14 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       el.transferText.textContent = percentText(percent);
     }
 
+    // Columns awaiting review: nothing moves until the user looks at them.
+    const reviewing = row.phase === 'server' && awaitsReview(view) && !view.cancelRequested;
+    if (!reviewing && !el.reviewBox.hidden && el.reviewBox.contains(document.activeElement)) el.li.focus();
+    el.reviewBox.hidden = !reviewing;
+    review.statusChanged(row.uploadId, view);
+
     // Processing, fed by the status API.
-    const processingShown = row.phase === 'server';
+    const processingShown = row.phase === 'server' && !reviewing;
     el.processingBox.hidden = !processingShown;
     if (processingShown) {
       const percent = progressOf(view);
@@ -430,6 +472,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
         render(row);
       },
       isFatal: (error) => [401, 403, 404].includes(error.status),
+      isResting: awaitsReview, // only the user ends it: a slow poll notices a change made elsewhere
       onFinal: (view) => {
         row.poller = null;
         onFinished(view);
@@ -506,6 +549,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
         fileName: file.name,
         fileSize: file.size,
         contentType: contentTypeFor(file.name, file.type),
+        review: row.review,
       });
     } catch (error) {
       if (!active || isAbort(error)) return;
@@ -558,9 +602,16 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
   function addFiles(files) {
     if (!active) return;
     const chosen = Array.from(files || []);
+    const wanted = reviewOption.checked; // as the option stood when the files were chosen
     const added = chosen.map((file) => {
       localCount += 1;
-      const row = createRow({ key: `local-${localCount}`, fileName: file.name, fileSize: file.size, phase: 'requesting' });
+      const row = createRow({
+        key: `local-${localCount}`,
+        fileName: file.name,
+        fileSize: file.size,
+        phase: 'requesting',
+        review: wanted,
+      });
       render(row);
       return { row, file };
     });
@@ -668,6 +719,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     /** Stop everything (sign-out): no poll, no transfer, no row left. */
     stop() {
       active = false;
+      review.stop();
       listController?.abort();
       listController = null;
       queue.length = 0;

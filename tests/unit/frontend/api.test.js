@@ -98,6 +98,18 @@ describe('createApi', () => {
     assert.deepEqual(JSON.parse(calls[0].init.body), { fileName: 'a.csv', fileSize: 3, contentType: 'text/csv' });
   });
 
+  it('sends a PUT with its JSON body and the token (the mapping of a review)', async () => {
+    const { calls, fetchImpl } = recordingFetch(response(202, { uploadId: 'u1', status: 'uploaded' }));
+    const api = createApi({ baseUrl: 'http://h/api', getToken: async () => 'id-token', fetchImpl });
+    const body = { sheets: [{ worksheet: 'Leads', include: true, columns: [{ index: 3, field: null }] }] };
+    assert.deepEqual(await api.put('/uploads/u1/mapping', body), { uploadId: 'u1', status: 'uploaded' });
+    assert.equal(calls[0].url, 'http://h/api/uploads/u1/mapping');
+    assert.equal(calls[0].init.method, 'PUT');
+    assert.equal(calls[0].init.headers.Authorization, 'id-token');
+    assert.equal(calls[0].init.headers['Content-Type'], 'application/json');
+    assert.deepEqual(JSON.parse(calls[0].init.body), body);
+  });
+
   it('adds the query parameters to a GET', async () => {
     const { calls, fetchImpl } = recordingFetch(response(200, { leads: [] }));
     const api = createApi({ baseUrl: 'http://h/api', getToken: async () => 't', fetchImpl });

@@ -20,6 +20,7 @@ describe('index.html', () => {
       ['Email', 'signin-email'],
       ['Password', 'signin-password'],
       ['Upload leads', 'file-input'],
+      ['Review columns before importing', 'review-columns'],
       ['Search leads', 'lead-search'],
       ['Company', 'filter-company'],
       ['Industry', 'filter-industry'],
@@ -41,6 +42,14 @@ describe('index.html', () => {
     }
     assert.match(html, /<input id="file-input" type="file" multiple accept="([^"]+)"/);
     assert.equal(html.match(/<input id="file-input" type="file" multiple accept="([^"]+)"/)[1], ACCEPT);
+  });
+
+  it('has the review dialog with its title, its buttons and the review option off', () => {
+    assert.match(html, /<dialog id="review-dialog" aria-labelledby="review-dialog-title"/);
+    assert.match(html, /<h2 id="review-dialog-title"[^>]*>Review columns<\/h2>/);
+    assert.match(html, /<button id="review-start" type="button"[^>]*>Start import<\/button>/);
+    assert.match(html, /<button id="review-close" type="button"[^>]*>Close<\/button>/);
+    assert.match(html, /<input id="review-columns" type="checkbox"(?![^>]*\schecked)[^>]*>/);
   });
 
   it('offers 10, 25, 50 and 100 rows per page, 25 first', () => {

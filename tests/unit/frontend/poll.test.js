@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { POLL_SCHEDULE, createPoller, delaySequence, nextDelay } from '../../../frontend/js/poll.js';
+import { POLL_SCHEDULE, createPoller, delaySequence, nextDelay, restingDelay } from '../../../frontend/js/poll.js';
 
 /** A clock whose timers run only when the test advances it. */
 function fakeClock() {
@@ -288,5 +288,68 @@ describe('createPoller', () => {
     await clock.advance(60_000);
     assert.deepEqual(updates, []);
     assert.deepEqual(clock.pending(), []);
+  });
+});
+
+describe('a resting state (columns awaiting review)', () => {
+  const isResting = (v) => v.status === 'needs_review';
+  const gapsOf = (loader) => {
+    const times = loader.calls.map((call) => call.at);
+    return times.slice(1).map((at, i) => at - times[i]);
+  };
+
+  it('waits 30 s between polls, at least the back-off maximum', () => {
+    assert.equal(restingDelay(), 30_000);
+    assert.equal(restingDelay({ ...POLL_SCHEDULE, resting: 1000 }), POLL_SCHEDULE.max);
+    assert.equal(restingDelay({ first: 1, min: 1, max: 5000, factor: 2 }), 5000);
+  });
+
+  it('polls slowly while resting, and closely again once it moves on', async () => {
+    const clock = fakeClock();
+    const resting = view('needs_review', 0);
+    const loader = scriptedLoader(clock, [
+      view('uploaded', 0),
+      resting,
+      resting,
+      resting,
+      view('uploaded', 0),
+      view('processing', 50),
+      view('completed', 100),
+    ]);
+    const poller = createPoller({
+      load: loader.load,
+      isFinal,
+      isResting,
+      fingerprint: (v) => `${v.status}|${v.progress}`,
+      timers: clock.timers,
+    });
+    poller.start();
+    await clock.advance(300_000);
+    assert.deepEqual(gapsOf(loader), [2000, 30_000, 30_000, 30_000, 2000, 2000]);
+    assert.equal(poller.running, false);
+  });
+
+  it('starts slowly from a view that already rests, and a kick still polls at once', async () => {
+    const clock = fakeClock();
+    const resting = view('needs_review', 0);
+    const loader = scriptedLoader(clock, [resting, view('uploaded', 0), view('uploaded', 0)]);
+    const poller = createPoller({
+      load: loader.load,
+      isFinal,
+      isResting,
+      fingerprint: (v) => `${v.status}|${v.progress}`,
+      timers: clock.timers,
+    });
+    poller.start(resting);
+    assert.deepEqual(clock.pending(), [30_000]);
+    await clock.advance(30_000);
+    assert.equal(loader.calls.length, 1);
+    assert.deepEqual(clock.pending(), [30_000]);
+    await clock.advance(5000);
+    poller.kick(); // the import was started from the review panel
+    await clock.advance(0);
+    assert.equal(loader.calls.length, 2);
+    assert.deepEqual(clock.pending(), [POLL_SCHEDULE.min]);
+    poller.stop();
   });
 });

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
   ACCEPT,
   SUPPORTED_EXTENSIONS,
+  awaitsReview,
   contentTypeFor,
   countEntries,
   extensionOf,
@@ -12,6 +13,7 @@ import {
   isFinal,
   progressOf,
   statusText,
+  statusTone,
   uploadChartRows,
   worksheetEntries,
 } from '../../../frontend/js/uploads-model.js';
@@ -67,6 +69,19 @@ describe('status in words', () => {
     assert.equal(statusText(old, NOW), 'The file never arrived');
     assert.equal(isAbandoned({ ...old, status: 'processing' }, NOW), false);
     assert.equal(isAbandoned({ status: 'uploading', createdAt: new Date(NOW - 60 * 1000).toISOString() }, NOW), false);
+  });
+
+  it('asks for a review of the columns, and says what an upload with a review is doing', () => {
+    assert.equal(statusText({ status: 'needs_review', review: true }), 'Columns need your review');
+    assert.equal(statusTone('needs_review'), 'warning');
+    assert.equal(statusText({ status: 'uploaded', review: true }), 'Reading the file…');
+    assert.equal(statusText({ status: 'uploaded', review: true, mappingConfirmed: true }), 'Starting the import…');
+    assert.equal(statusText({ status: 'uploaded' }), 'Queued for processing');
+    assert.equal(statusText({ status: 'needs_review', cancelRequested: true }), 'Cancelling…');
+    assert.equal(awaitsReview({ status: 'needs_review' }), true);
+    assert.equal(awaitsReview({ status: 'uploaded', review: true }), false);
+    assert.equal(awaitsReview(null), false);
+    assert.equal(isFinal('needs_review'), false);
   });
 
   it('knows the final states', () => {

@@ -35,6 +35,7 @@ PUBLIC_FIELDS: tuple[str, ...] = (
     "forcedAt",
     "warnings",
     "review",
+    "mappingConfirmed",
 )
 REJECTS_DOWNLOAD_NAME = "rejected-rows.csv"
 CLOSE_ATTEMPTS = 3
