@@ -1,4 +1,5 @@
-"""`scripts/easycrm`: the Docker-free stand-in for `sam local`, plus a one-shot importer."""
+"""`scripts/easycrm`: the Docker-free stand-in for `sam local`, plus a one-shot importer and a look at how
+a file's columns would be mapped."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from scripts.local_stack.stack import LocalStack
 CLI_OWNER_CLAIMS = {"sub": "local-cli", "email": "cli@localhost", "cognito:username": "local-cli"}
 SUMMARY_FIELDS = ("fileName", "uploadId", "status", "rows", "created", "updated", "rejected", "failed", "cancelled")
 FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
+NEEDS_REVIEW = "needs_review"  # a reviewed upload's proposed mapping waits for its owner (uploads/review.py)
 SAMPLE_WORKBOOK = Path(__file__).resolve().parents[2] / "samples" / "leads-sample.xlsx"
 DEMO_USER = "demo@example.com"
 
@@ -58,16 +60,34 @@ def add_demo_user(stack: LocalStack) -> DemoUser:
     return DemoUser(email, password, ADMINS_GROUP, claims)
 
 
-def upload_file(stack: LocalStack, path: Path, claims: dict) -> dict:
-    """Start an upload through the real file-upload handler and POST the bytes to the presigned URL."""
-    request = {
+def call_api(stack: LocalStack, method: str, path: str, claims: dict, body: object = None) -> tuple[int, dict]:
+    """One API request as the local gateway hands it on once the token checked out: routed by the
+    template's routes (routes.py) to the real handler, invoked in this process; (status code, JSON body)."""
+    from scripts.local_stack.routes import RestApi
+
+    found = RestApi(stack).find(method, path)
+    if found is None:
+        raise KeyError(f"template.yaml has no route {method} {path}")
+    route, parameters = found
+    event = proxy_event(
+        method, path, body=body, claims=claims, resource=route.resource, path_parameters=parameters or None
+    )
+    response = route.function.invoke(event)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def upload_file(stack: LocalStack, path: Path, claims: dict, review: bool = False) -> dict:
+    """Start an upload through the real file-upload handler and POST the bytes to the presigned URL.
+    `review`: the splitter proposes the mapping and the upload waits in `needs_review`."""
+    request: dict[str, object] = {
         "fileName": path.name,
         "fileSize": path.stat().st_size,
         "contentType": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
     }
-    response = stack.function("file_upload").invoke(proxy_event("POST", "/upload", body=request, claims=claims))
-    body = json.loads(response["body"])
-    if response["statusCode"] != 201:
+    if review:
+        request["review"] = True
+    status, body = call_api(stack, "POST", "/upload", claims, request)
+    if status != 201:
         return {"fileName": path.name, "uploadId": None, "status": "rejected", "error": body["error"]["message"]}
     with path.open("rb") as handle:
         posted = requests.post(
@@ -78,13 +98,18 @@ def upload_file(stack: LocalStack, path: Path, claims: dict) -> dict:
 
 
 def wait_until_final(upload_ids: list[str], timeout_seconds: float) -> dict[str, dict]:
+    return wait_for_states(upload_ids, FINAL, timeout_seconds)
+
+
+def wait_for_states(upload_ids: list[str], states: set[str], timeout_seconds: float) -> dict[str, dict]:
+    """Every upload's record once each is in one of `states`, or as they are when the time is up."""
     from easycrm import wiring
 
     deadline = time.monotonic() + timeout_seconds
     records: dict[str, dict] = {}
     while True:
         records = {upload_id: wiring.statuses().get(upload_id) or {} for upload_id in upload_ids}
-        if all(record.get("status") in FINAL for record in records.values()) or time.monotonic() > deadline:
+        if all(record.get("status") in states for record in records.values()) or time.monotonic() > deadline:
             return records
         time.sleep(0.2)
 
@@ -93,8 +118,8 @@ def summary(started: dict, record: dict) -> dict:
     result = {field: record.get(field, started.get(field)) for field in SUMMARY_FIELDS}
     for counter in ("rows", "created", "updated", "rejected", "failed", "cancelled"):
         result[counter] = int(result[counter] or 0)
-    if record.get("error") or started.get("error"):
-        result["error"] = record.get("error") or started.get("error")
+    if record.get("error") or started.get("error"):  # the CLI's own reason (a refused mapping) comes first
+        result["error"] = started.get("error") or record.get("error")
     if record.get("worksheets"):
         result["worksheets"] = record["worksheets"]
     if record.get("warnings"):
@@ -116,6 +141,11 @@ def command_import(args: argparse.Namespace) -> int:
     if missing:
         print(f"easycrm: no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
+    try:
+        choice = read_mapping_choice(Path(args.mapping)) if args.mapping else None
+    except ValueError as error:
+        print(f"easycrm: {error}", file=sys.stderr)
+        return 2
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # the summary is the output; the pipeline's INFO logs are noise here
     started_at = time.monotonic()
     stack = LocalStack(_parameter_overrides(args.parameter_overrides), data_dir=args.data_dir)
@@ -124,8 +154,12 @@ def command_import(args: argparse.Namespace) -> int:
         # The files are the demo user's uploads, so `serve` on the same data directory lists them.
         demo = add_demo_user(stack)
         stack.start_workers()
-        started = [upload_file(stack, path, demo.claims) for path in paths]
-        records = wait_until_final([item["uploadId"] for item in started if item["uploadId"]], args.timeout)
+        started = [upload_file(stack, path, demo.claims, review=choice is not None) for path in paths]
+        waiting_since = time.monotonic()  # --timeout bounds the waits: the review's, then the import's
+        if choice is not None:
+            confirm_mapping(stack, started, choice, demo.claims, args.timeout)
+        remaining = max(0.0, args.timeout - (time.monotonic() - waiting_since))
+        records = wait_until_final([item["uploadId"] for item in started if item["uploadId"]], remaining)
         results = [summary(item, records.get(item["uploadId"], {})) for item in started]
         if args.dump_leads:
             from easycrm import wiring
@@ -142,7 +176,47 @@ def command_import(args: argparse.Namespace) -> int:
             print(_human_summary(result))
         print(f"({elapsed:.1f} s)")
     unfinished = [result for result in results if result["status"] not in FINAL]
-    return 1 if unfinished else 0
+    refused = [item for item in started if item.get("mappingRefused")]
+    return 1 if unfinished or refused else 0
+
+
+def read_mapping_choice(path: Path) -> dict:
+    """`import --mapping`'s file, read before anything starts: a JSON object with a `sheets` list, as
+    PUT /uploads/{uploadId}/mapping takes it; the handler checks the rest (fields, worksheets, columns)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot read the mapping {path}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        choice = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"the mapping {path} is not valid JSON: {error}") from None
+    if not isinstance(choice, dict) or not isinstance(choice.get("sheets"), list):
+        raise ValueError(
+            f'the mapping {path} must be a JSON object with a "sheets" list, as PUT /uploads/{{uploadId}}/mapping '
+            'takes: {"sheets": [{"worksheet": ..., "include": true, "columns": [{"index": 0, "field": "email"}]}]} '
+            "(`scripts/easycrm mapping FILE --json` prints one to edit)"
+        )
+    return choice
+
+
+def confirm_mapping(stack: LocalStack, started: list[dict], choice: dict, claims: dict, timeout: float) -> None:
+    """Each started upload's proposed mapping, once there, confirmed with `choice` through the real
+    PUT /uploads/{uploadId}/mapping. An upload whose mapping the API refuses is cancelled, and carries
+    the API's message as its error (and `mappingRefused`); one that never got to its review stays as it is."""
+    upload_ids = [item["uploadId"] for item in started if item["uploadId"]]
+    records = wait_for_states(upload_ids, FINAL | {NEEDS_REVIEW}, timeout)
+    for item in started:
+        if not item["uploadId"] or records[item["uploadId"]].get("status") != NEEDS_REVIEW:
+            continue  # refused up front, unreadable (failed), or still being read when the time ran out
+        status, body = call_api(stack, "PUT", f"/uploads/{item['uploadId']}/mapping", claims, choice)
+        if status == 202:
+            continue
+        error = body.get("error") or {"code": str(status), "message": json.dumps(body)}
+        item["error"] = f"The mapping was refused: {error['message']}"
+        item["mappingRefused"] = True
+        print(f"easycrm: {item['fileName']}: mapping refused ({error['code']}): {error['message']}", file=sys.stderr)
+        call_api(stack, "POST", f"/status/{item['uploadId']}/cancel", claims)
 
 
 def export_leads(stack: LocalStack, path: Path, claims: dict) -> None:
@@ -168,6 +242,81 @@ def _human_summary(result: dict) -> str:
         line += f"\n  [{sheet}] {counts.get('rows', 0)} rows: {counts.get('created', 0)} new, "
         line += f"{counts.get('updated', 0)} merged, {counts.get('rejected', 0)} rejected"
     return line
+
+
+def command_mapping(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"easycrm: no such file: {path}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    stack = LocalStack(_parameter_overrides(args.parameter_overrides), data_dir=args.data_dir)
+    with contextlib.redirect_stdout(sys.stderr), stack:
+        demo = add_demo_user(stack)
+        stack.start_workers()
+        shown, problem = propose_mapping(stack, path, demo.claims, args.timeout)
+    if problem:
+        print(f"easycrm: {path.name}: {problem}", file=sys.stderr)
+        return 1
+    print(json.dumps(shown, indent=2, ensure_ascii=False) if args.json else _human_mapping(path.name, shown))
+    return 0
+
+
+def propose_mapping(stack: LocalStack, path: Path, claims: dict, timeout: float) -> tuple[dict, str | None]:
+    """The mapping the API proposes for `path`: uploaded with review, read by the splitter, answered by
+    GET /uploads/{uploadId}/mapping, then cancelled, so nothing is imported and nothing stays open.
+    Returns (the GET's body, None), or ({}, why there is none)."""
+    started = upload_file(stack, path, claims, review=True)
+    upload_id = started["uploadId"]
+    if upload_id is None:
+        return {}, f"refused: {started['error']}"
+    record = wait_for_states([upload_id], FINAL | {NEEDS_REVIEW}, timeout)[upload_id]
+    try:
+        if record.get("status") in FINAL:
+            return {}, f"{record['status']}: {record.get('error') or 'no mapping was proposed.'}"
+        if record.get("status") != NEEDS_REVIEW:
+            return {}, f"no mapping was proposed within {timeout:g} s (the upload is {record.get('status')})."
+        status, body = call_api(stack, "GET", f"/uploads/{upload_id}/mapping", claims)
+        if status != 200:
+            return {}, f"GET /uploads/{upload_id}/mapping answered {status}: {body.get('error', body)}"
+        return body, None
+    finally:
+        if record.get("status") not in FINAL:
+            call_api(stack, "POST", f"/status/{upload_id}/cancel", claims)
+
+
+def _human_mapping(file_name: str, shown: dict) -> str:
+    """The proposal as a table per sheet: column, header, field, confidence, reason, sample values."""
+    lines = [f"{file_name}: {len(shown['sheets'])} sheet(s)"]
+    for sheet in shown["sheets"]:
+        name = f"[{sheet['worksheet']}]" if sheet["worksheet"] is not None else "(CSV: worksheet null)"
+        header_row = f"header row {sheet['headerRow']}" if sheet.get("headerRow") else "no header row"
+        included = "" if sheet["include"] else ", not imported"
+        lines.append(f"  {name} {header_row}, {sheet['rows']} rows{included}")
+        table = [("#", "header", "field", "confidence", "reason", "samples")]
+        for column in sheet["columns"]:
+            samples = " | ".join(column["samples"][:3])
+            table.append(
+                (
+                    str(column["index"]),
+                    column["header"] or "-",
+                    column["field"] or "(not imported)",
+                    f"{column['confidence']:.2f}",
+                    column["reason"],
+                    samples if len(samples) <= 60 else samples[:59] + "…",
+                )
+            )
+        widths = [max(len(row[position]) for row in table) for position in range(len(table[0]) - 1)]
+        for row in table:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            lines.append("    " + "  ".join([*cells, row[-1]]).rstrip())
+    lines += [f"  warning: {warning}" for warning in shown.get("warnings") or []]
+    lines.append(f"Fields: {', '.join(shown['fields'])}; null (not imported).")
+    lines.append(
+        "To import it otherwise: scripts/easycrm import FILE --mapping M.json "
+        "(`mapping --json` prints this as JSON to edit into M.json)."
+    )
+    return "\n".join(lines)
 
 
 def command_invoke(args: argparse.Namespace) -> int:
@@ -266,6 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--json", action="store_true", help="print the summaries as a JSON array")
     importer.add_argument("--dump-leads", metavar="PATH", help="write every stored lead as JSON")
     importer.add_argument("--export", metavar="PATH", help="write every stored lead as CSV, as GET /export does")
+    importer.add_argument(
+        "--mapping",
+        metavar="M.json",
+        help="review each file's columns with this mapping (the body of PUT /uploads/{uploadId}/mapping)",
+    )
     importer.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the imports (3600)")
     importer.add_argument(
         "--data-dir",
@@ -275,6 +429,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     importer.set_defaults(run=command_import)
+
+    mapping = commands.add_parser(
+        "mapping", help="print how a file's columns would be mapped, without importing it (GET .../mapping)"
+    )
+    mapping.add_argument("file", metavar="FILE", help="a spreadsheet or CSV file; nothing of it is imported")
+    mapping.add_argument("--json", action="store_true", help="print the API's answer as JSON (usable as M.json)")
+    mapping.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the proposal (3600)")
+    mapping.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="PATH",
+        help="use the store in PATH, so the team's saved mappings there apply (default: a fresh temporary one)",
+    )
+    mapping.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
+    mapping.set_defaults(run=command_mapping)
 
     invoke = commands.add_parser("invoke", help="run one function's real handler with an event (like sam local invoke)")
     invoke.add_argument("function", metavar="FUNCTION", help="folder name (lead_splitter) or logical id")

@@ -271,3 +271,19 @@ def test_a_second_email_column_with_an_unknown_word_is_kept_when_its_values_are_
     mapping, _ = message_mapping(propose_columns(headers, rows))
     assert sorted(mapping["email"]) == [1, 2]
     assert apply_mapping(mapping, headers, rows[0])["email"] == "ana@souza.example"
+
+
+def test_the_sellers_side_is_never_the_leads_email_even_when_its_values_are_addresses():
+    headers = ["Work Email", "Lead Owner", "Owner Email", "Created By Email"]
+    rows = [[f"p{n}@acme.example", "Sam", "sam@ourco.example", "admin@ourco.example"] for n in range(5)]
+    decisions = propose_columns(headers, rows)
+    assert [decision.field for decision in decisions] == ["email", "notes", "notes", "notes"]
+    assert message_mapping(decisions)[0] == {"email": [0]}
+
+
+def test_short_codes_are_no_countries_without_a_header_saying_so():
+    headers = ["State", "Department", "Opt-in", "Land"]
+    rows = [["CA", "IT", "Y", "DE"], ["NY", "HR", "N", "FR"], ["MA", "IT", "Y", "IT"]]
+    assert [decision.field for decision in propose_columns(headers, rows)] == ["notes", "notes", "notes", "country"]
+    names = propose_columns(["Where"], [["Deutschland"], ["United States"], ["France"]])
+    assert (names[0].field, names[0].reason) == ("country", "content")

@@ -216,6 +216,10 @@ _DISTRACTORS = frozenset(
     | {"mum", "mom", "mother", "dad", "father", "parent", "parents", "emergency", "referrer", "referral", "fax"}
     | {"pager", "secretary", "guardian", "partner"}
 )
+# Words that say the column is about the seller's side, not the lead ("Lead Owner Email", "Created By",
+# "Sales Rep Phone"): its addresses are never the lead's, whatever its values look like.
+_OWN_SIDE = frozenset({"owner", "rep", "representative", "agent", "assigned", "salesperson", "seller", "created"})
+_OWN_SIDE |= {"modified", "updated", "sender"}
 
 EXACT, QUALIFIED, WEAK = 3, 2, 1
 _KANA_MARKS = frozenset("\u3099\u309a")
@@ -280,6 +284,11 @@ def _best_field(header: str) -> tuple[str, int] | None:
 def names_someone_else(header: str) -> bool:
     """Whether the header says the column belongs to someone else ("Mum email", "Billing Phone")."""
     return bool(_DISTRACTORS.intersection(normalize_header((header or "")[:HEADER_CHARS]).split()))
+
+
+def names_the_seller_side(header: str) -> bool:
+    """Whether the header says the column is about the seller's side ("Lead Owner Email", "Created By")."""
+    return bool(_OWN_SIDE.intersection(normalize_header((header or "")[:HEADER_CHARS]).split()))
 
 
 def header_match(header: str) -> tuple[str, int] | None:

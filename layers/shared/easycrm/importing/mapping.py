@@ -26,7 +26,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from easycrm.importing.columns import EXACT, QUALIFIED, WEAK, header_match, names_someone_else, normalize_header
+from easycrm.importing.columns import (
+    EXACT,
+    QUALIFIED,
+    WEAK,
+    header_match,
+    names_someone_else,
+    names_the_seller_side,
+    normalize_header,
+)
 from easycrm.importing.profiling import CELL_BUDGET, MAX_PROFILED_COLUMNS, ColumnProfile, profile_column
 from easycrm.importing.standardize import normalize_email
 from easycrm.models import LEAD_FIELDS
@@ -44,7 +52,8 @@ _GUESSED_CONFIDENCE = 0.6  # a name or company told by the shape of the values a
 MIN_CONTENT_VALUES = 3
 _UNCONFIRMED_FACTOR = 0.6  # named like the field, but empty in every sampled row
 _CONTENT_SHARE = 0.5  # at least half the values are of the kind
-_UNPROFILED = ColumnProfile(values=0, empty=1.0)  # a column past MAX_PROFILED_COLUMNS
+_UNPROFILED = ColumnProfile(values=0, empty=1.0)
+_PROVABLE_MULTI = frozenset({"email", "phone"})  # a column past MAX_PROFILED_COLUMNS
 # Fields the values can prove, with the profile share that measures them.
 _PROVABLE = {"email": "email", "phone": "phone", "country": "country"}
 
@@ -116,6 +125,10 @@ def propose_columns(
 def _decide(index: int, header: str, profile: ColumnProfile, samples: list[str]) -> ColumnDecision:
     match = header_match(header)
     proven = _proven_field(profile)
+    if names_the_seller_side(header):
+        # "Lead Owner Email" holds addresses, but the seller's: as the lead's email it would merge every
+        # lead of that seller into one.
+        return ColumnDecision(index, header, "notes", LEFTOVER_CONFIDENCE, "content", samples)
     if match is not None:
         named, level = match
         confidence = _HEADER_CONFIDENCE[level]
@@ -191,8 +204,10 @@ def _demote_extras(decisions: list[ColumnDecision]) -> None:
     for columns in by_field.values():
         _, *others = sorted(columns, key=_rank)
         for decision in others:
-            if decision.header_level >= QUALIFIED or decision.reason == "content":
+            if decision.header_level >= QUALIFIED:
                 continue
+            if decision.reason == "content" and decision.field in _PROVABLE_MULTI:
+                continue  # a second column of addresses or numbers: a row takes the first valid one
             if decision.values_agree and not names_someone_else(decision.header):
                 continue  # "Person - Email - Home" full of addresses: a weak header, but the person's own
             decision.field, decision.confidence = "notes", LEFTOVER_CONFIDENCE

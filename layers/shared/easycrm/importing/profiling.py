@@ -110,7 +110,7 @@ def profile_column(cells: Sequence[str], *, default_region: str = "US") -> Colum
             continue  # "not a number": names are capitalised (in the scripts that have capitals)
         elif _FULL_NAME.fullmatch(value):
             counts["full_name"] += 1
-        elif _SINGLE_NAME.fullmatch(value):
+        elif _SINGLE_NAME.fullmatch(value) and not value.isupper():  # "CA", "IT": codes, not first names
             counts["single_name"] += 1
     total = len(values)
     # Phone-shaped values count as phones in the share of those parsed that were valid numbers.
@@ -131,10 +131,10 @@ def profile_column(cells: Sequence[str], *, default_region: str = "US") -> Colum
 
 
 def _is_country(value: str) -> bool:
-    """A country name, or an ISO code written as one ("DE", "USA"): "Mr." or "ms" is no country."""
-    if len(value) <= 3:
-        return value.isalpha() and value.isupper() and country_to_region(value) is not None
-    return country_to_region(value) is not None
+    """A country's name ("Deutschland", "United States"). Codes prove nothing on their own: "IT" and "HR"
+    are departments, "CA" and "MA" states, "Mr." a salutation; a column of codes is a country column
+    when its header says so."""
+    return len(value) > 3 and country_to_region(value) is not None
 
 
 def _is_valid_phone(value: str, default_region: str) -> bool:

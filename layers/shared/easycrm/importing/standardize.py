@@ -97,15 +97,17 @@ def _country_key(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    """Country names in every Latin-script language phonenumbers knows → region code (loaded once)."""
+    """Country names in every language phonenumbers knows → region code (loaded once). Names that fold to
+    fewer than three letters are left out: Vietnamese "Ý" (Italy) must not make "Y" a country."""
     from phonenumbers.geodata.locale import LOCALE_DATA  # 600 kB of names: import only when needed
 
     names: dict[str, str] = {}
     for region, by_language in LOCALE_DATA.items():
         for name in by_language.values():
             if not name.startswith("*"):  # "*xx" points at another language's identical name
-                names.setdefault(_country_key(name), region)
-    names.pop("", None)
+                key = _country_key(name)
+                if len(key) >= 3:
+                    names.setdefault(key, region)
     return names
 
 

@@ -19,10 +19,11 @@ from easycrm.adapters.file_store import CONFIRMATION, PROPOSAL
 from easycrm.errors import Conflict, InvalidInput, NotFound
 from easycrm.models import LEAD_FIELDS, Caller
 from easycrm.ports import Files, SavedMappings, UploadRecords
-from easycrm.uploads.states import UploadState
+from easycrm.uploads.states import UploadState, is_final
 
 NOT_IN_REVIEW = "This upload is not waiting for a review of its columns."
-NO_PROPOSAL = "This upload has no mapping to review yet."
+NO_PROPOSAL = "This upload has no mapping to review yet: its file has not been read."
+ENDED_UNREVIEWED = "This upload ended before its columns could be reviewed; see its status for why."
 SHOWN_SHEET_KEYS = ("worksheet", "headerRow", "include", "rows", "columns")
 
 
@@ -41,7 +42,9 @@ class MappingReview:
         record = self._owned(caller, upload_id)
         proposal = self.files.get_review_document(upload_id, PROPOSAL)
         if proposal is None:
-            raise Conflict(NO_PROPOSAL if record.get("review") else NOT_IN_REVIEW)
+            if not record.get("review"):
+                raise Conflict(NOT_IN_REVIEW)
+            raise Conflict(ENDED_UNREVIEWED if is_final(record["status"]) else NO_PROPOSAL)
         return {
             "uploadId": upload_id,
             "status": record["status"],
