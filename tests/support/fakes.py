@@ -22,7 +22,7 @@ import csv
 import io
 import json
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -612,6 +612,24 @@ class FakeSavedMappings:
 
     def save(self, signature: str, headers: list[str], columns: dict[int, str | None], saved_by: str) -> None:
         self.items[signature] = {"headers": list(headers), "columns": dict(columns), "savedBy": saved_by}
+
+
+# --- ValueCache -------------------------------------------------------------------------------------
+
+
+class FakeValueCache:
+    """The value cache table: `items` maps a cache key to its checked answer; `reads` counts get_many calls."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+        self.reads = 0
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        self.reads += 1
+        return {key: self.items[key] for key in keys if key in self.items}
+
+    def put_many(self, answers: Mapping[str, str]) -> None:
+        self.items.update(answers)
 
 
 # --- BatchSender and BatchBacklog --------------------------------------------------------------------

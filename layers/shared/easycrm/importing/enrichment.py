@@ -101,7 +101,7 @@ def _apply(row: dict[str, Any], lead: dict[str, str], report: EnrichmentReport) 
     for field in PRESENTATION_FIELDS:
         if field not in row or field in _NAME_PARTS:
             continue
-        value = _accepted(field, row[field], lead.get(field, ""))
+        value = accepted_value(field, row[field], lead.get(field, ""))
         if value is None:
             report.rejected_fields += 1
         else:
@@ -124,7 +124,7 @@ def _apply(row: dict[str, Any], lead: dict[str, str], report: EnrichmentReport) 
             report.improved_fields += 1
 
 
-def _accepted(field: str, value: Any, rule_value: str) -> str | None:
+def accepted_value(field: str, value: Any, rule_value: str) -> str | None:
     """The model's value for one field if it passes that field's checks, else None."""
     if value == rule_value:
         return rule_value
