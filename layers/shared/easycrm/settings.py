@@ -16,6 +16,7 @@ class Settings:
     leads_table: str = ""
     status_table: str = ""
     mappings_table: str = ""
+    value_cache_table: str = ""
     upload_bucket: str = ""
     queue_url: str = ""
     batch_size: int = 50
@@ -28,6 +29,7 @@ class Settings:
     deepseek_model: str = DEFAULT_DEEPSEEK_MODEL
     deepseek_timeout_seconds: float = 25.0
     deepseek_max_retries: int = 3
+    llm_concurrency: int = 4
     max_receive_count: int = 3
     batch_visibility_timeout_seconds: int = 720
     splitter_timeout_seconds: int = 900
@@ -56,6 +58,8 @@ class Settings:
             leads_table=env.get("LEADS_TABLE", ""),
             status_table=env.get("PROCESSING_STATUS_TABLE", ""),
             mappings_table=env.get("COLUMN_MAPPINGS_TABLE", ""),
+            value_cache_table=env.get("VALUE_CACHE_TABLE", ""),
+            llm_concurrency=_positive_int(env, "LLM_CONCURRENCY", 4),
             upload_bucket=env.get("UPLOAD_BUCKET", ""),
             queue_url=env.get("PROCESSING_QUEUE_URL", ""),
             batch_size=_positive_int(env, "BATCH_SIZE", 50),
