@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from easycrm.adapters.lead_repository import LeadRepository
     from easycrm.adapters.mapping_repository import MappingRepository
     from easycrm.adapters.upload_repository import UploadRepository
+    from easycrm.adapters.value_cache import ValueCacheRepository
     from easycrm.chat.service import ChatService
     from easycrm.importing.importer import BatchImporter
     from easycrm.importing.splitter import UploadSplitter
@@ -53,6 +54,13 @@ def files() -> FileStore:
     from easycrm.adapters.file_store import FileStore
 
     return FileStore(settings().upload_bucket)
+
+
+@cache
+def value_cache() -> ValueCacheRepository:
+    from easycrm.adapters.value_cache import ValueCacheRepository
+
+    return ValueCacheRepository(settings().value_cache_table)
 
 
 @cache
@@ -120,18 +128,30 @@ def splitter() -> UploadSplitter:
     from easycrm.adapters.batch_queue import BatchQueue
     from easycrm.importing.header_advice import HeaderAdvisor
     from easycrm.importing.splitter import UploadSplitter
+    from easycrm.importing.value_advice import ValueAdvisor
 
     queue = BatchQueue(settings().queue_url)
     model = llm_client()
-    advisor = HeaderAdvisor(model, saved_mappings()) if model is not None else None
-    return UploadSplitter(settings(), statuses(), files(), queue, accounting(), saved_mappings(), advisor)
+    if model is None:
+        return UploadSplitter(settings(), statuses(), files(), queue, accounting(), saved_mappings())
+    return UploadSplitter(
+        settings(),
+        statuses(),
+        files(),
+        queue,
+        accounting(),
+        saved_mappings(),
+        header_advisor=HeaderAdvisor(model, saved_mappings()),
+        value_advisor=ValueAdvisor(model, value_cache(), settings().llm_concurrency),
+    )
 
 
 @cache
 def batch_importer() -> BatchImporter:
     from easycrm.importing.importer import BatchImporter
 
-    return BatchImporter(settings(), leads(), accounting(), llm_client())
+    # The model's answers were resolved before the batches were queued: the importer only reads them.
+    return BatchImporter(settings(), leads(), accounting(), value_cache() if settings().llm_enabled else None)
 
 
 # --- leads and the chatbot ----------------------------------------------------------------------------

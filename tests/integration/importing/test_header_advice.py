@@ -103,7 +103,7 @@ def test_the_splitter_asks_and_the_review_shows_the_reason(server):
     server.script([Reply.answer({"columns": [{"index": 1, "field": "company"}]})])
     pipeline = FakePipeline.build()
     splitter = pipeline.splitter()
-    splitter.advisor = HeaderAdvisor(client(server), pipeline.saved_mappings)
+    splitter.header_advisor = HeaderAdvisor(client(server), pipeline.saved_mappings)
     upload_id = pipeline.upload("kunden.csv", csv_bytes([HEADERS, *ROWS]), review=True)
     assert splitter.split(pipeline.key(upload_id)) == "needs_review"
     columns = pipeline.review.show(OWNER, upload_id)["sheets"][0]["columns"]

@@ -4,40 +4,38 @@ from __future__ import annotations
 
 from typing import cast
 
-from easycrm.errors import LlmAuthError, LlmBalanceExhausted
 from easycrm.importing.batch_message import OVERSIZED_ROW_REASON, BatchMessage
 from easycrm.importing.dedup import SourceRef, dedup_key
-from easycrm.importing.enrichment import improve_leads
 from easycrm.importing.mapping import apply_mapping, column_label
 from easycrm.importing.standardize import standardize_row
+from easycrm.importing.value_advice import ValueCache, improved_values
 from easycrm.observability import logger
-from easycrm.ports import LanguageModel, LeadStore
+from easycrm.ports import LeadStore
 from easycrm.settings import Settings
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.states import BatchOutcome, is_final
 
 INTERNAL_ERROR_REASON = "The row could not be processed (internal error); it was not imported"
 REPORT_VALUE_CHARS = 2000
-# Leads per model request: a batch holds up to 100 rows, and an answer for 10 leads comes back well
-# within the request timeout.
-LEADS_PER_LLM_REQUEST = 10
 
 
 class BatchImporter:
-    """Imports one batch of rows: standardized, improved by the model when it is on, merged into the
-    leads, and accounted exactly once (named apart from Powertools' BatchProcessor, which runs beside it)."""
+    """Imports one batch of rows: standardized, given the model's cached answers for their values when the
+    model is on (importing.value_advice: resolved before the batch was queued, so a row never waits on the
+    model), merged into the leads, and accounted exactly once (named apart from Powertools'
+    BatchProcessor, which runs beside it)."""
 
     def __init__(
         self,
         settings: Settings,
         leads: LeadStore,
         accounting: UploadAccounting,
-        llm: LanguageModel | None = None,
+        value_cache: ValueCache | None = None,
     ):
         self.settings = settings
         self.leads = leads
         self.accounting = accounting
-        self.llm = llm
+        self.value_cache = value_cache
 
     def read_message(self, body: object) -> BatchMessage:
         """The batch an SQS message carries, fetched from S3 when the message only points at it."""
@@ -103,20 +101,9 @@ class BatchImporter:
                 outcome.updated += 1
 
     def _improve(self, leads: list[dict[str, str]], record: dict) -> list[dict[str, str]]:
-        if self.llm is None or not leads or record.get("llmError"):
+        if self.value_cache is None or not leads:
             return leads
-        improved: list[dict[str, str]] = []
-        for start in range(0, len(leads), LEADS_PER_LLM_REQUEST):
-            chunk = leads[start : start + LEADS_PER_LLM_REQUEST]
-            try:
-                chunk_improved, report = improve_leads(self.llm, chunk)
-            except (LlmBalanceExhausted, LlmAuthError) as error:
-                self.accounting.statuses.record_llm_error(record["uploadId"], str(error))
-                return improved + leads[start:]  # the rest keep their rule values
-            if report.fallback_reason:
-                logger.warning("LLM fell back to the rules", extra={"reason": report.fallback_reason})
-            improved.extend(chunk_improved)
-        return improved
+        return improved_values(self.value_cache, leads)
 
     @staticmethod
     def _reject_entry(message: BatchMessage, number: int, cells: list[str] | None, reason: str) -> dict:

@@ -29,8 +29,16 @@ from easycrm.adapters.file_store import CONFIRMATION, PROPOSAL, confirmed_upload
 from easycrm.errors import UnreadableFile
 from easycrm.importing.batch_message import BatchMessage, chunk_rows, trim_cells, trim_headers
 from easycrm.importing.header_advice import HeaderAdvisor
-from easycrm.importing.mapping import ColumnDecision, header_signature, message_mapping, propose_columns
+from easycrm.importing.mapping import (
+    ColumnDecision,
+    apply_mapping,
+    header_signature,
+    message_mapping,
+    propose_columns,
+)
 from easycrm.importing.spreadsheet import Sheet, open_sheets
+from easycrm.importing.standardize import text_values
+from easycrm.importing.value_advice import DistinctValues, ValueAdvisor
 from easycrm.observability import logger, metrics
 from easycrm.ports import BatchSender, Files, SavedMappings, UploadRecords
 from easycrm.settings import Settings
@@ -50,6 +58,7 @@ class _SplitPlan:
     batches: list[tuple[str | None, int]] = field(default_factory=list)
     sheet_rows: Counter[str | None] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    distinct: DistinctValues = field(default_factory=DistinctValues)  # for the model, when there is one
 
     @property
     def rows(self) -> int:
@@ -70,7 +79,8 @@ class UploadSplitter:
         queue: BatchSender,
         accounting: UploadAccounting,
         saved_mappings: SavedMappings,
-        advisor: HeaderAdvisor | None = None,
+        header_advisor: HeaderAdvisor | None = None,
+        value_advisor: ValueAdvisor | None = None,
     ):
         self.settings = settings
         self.statuses = statuses
@@ -78,7 +88,8 @@ class UploadSplitter:
         self.queue = queue
         self.accounting = accounting
         self.saved_mappings = saved_mappings
-        self.advisor = advisor
+        self.header_advisor = header_advisor
+        self.value_advisor = value_advisor
 
     def split(self, key: str) -> str:
         """Split the object at `key` (an uploaded file, or a review's confirmation); returns what happened,
@@ -180,8 +191,8 @@ class UploadSplitter:
             saved = self.saved_mappings.get(signature)
         sample = [cells for _, cells in sheet.sample]
         decisions = propose_columns(sheet.headers, sample, default_region=self.settings.default_region, saved=saved)
-        if saved is None and signature is not None and self.advisor is not None:
-            decisions = self.advisor.advise(signature, decisions, sample)
+        if saved is None and signature is not None and self.header_advisor is not None:
+            decisions = self.header_advisor.advise(signature, decisions, sample)
         return decisions
 
     # queueing -------------------------------------------------------------------------------------
@@ -193,6 +204,8 @@ class UploadSplitter:
             if plan.rows == 0:
                 self._fail(upload_id, NOTHING_INCLUDED_MESSAGE if confirmed else NO_DATA_MESSAGE)
                 return "empty"
+            if self.value_advisor is not None and len(plan.distinct):
+                self._resolve_values(upload_id, plan.distinct, self.value_advisor)
             started = self.statuses.start_processing(
                 upload_id,
                 total_batches=len(plan.batches),
@@ -208,6 +221,18 @@ class UploadSplitter:
         metrics.add_metric(name="RowsQueued", unit=MetricUnit.Count, value=plan.rows)
         return "split"
 
+    def _resolve_values(self, upload_id: str, distinct: DistinctValues, advisor: ValueAdvisor) -> None:
+        """Give every distinct company, title, industry and source an answer before a batch is queued, so
+        that no row waits on the model; a model that fails leaves the rule values."""
+        report = advisor.resolve(distinct)
+        logger.info(
+            "Values resolved",
+            extra={"uploadId": upload_id, "distinct": len(distinct), **vars(report)},
+        )
+        metrics.add_metric(name="LlmCalls", unit=MetricUnit.Count, value=report.calls)
+        if report.stopped:
+            self.statuses.record_llm_error(upload_id, report.stopped)
+
     def _spool_batches(self, record: dict, file: BinaryIO, spool: IO[str], confirmed: dict | None) -> _SplitPlan:
         """Read every worksheet into batch messages, one JSON line each, without sending any. With a
         confirmed mapping, each sheet is mapped as confirmed, and a sheet left out counts nothing."""
@@ -222,6 +247,11 @@ class UploadSplitter:
             else:
                 decisions = self._decide(sheet)
             for batch in self._batches(record, sheet, decisions, first_index=len(plan.batches)):
+                if self.value_advisor is not None:
+                    for _, cells in batch.rows:
+                        if cells is not None:
+                            row = apply_mapping(batch.mapping, batch.headers, cells, batch.dropped)
+                            plan.distinct.add(text_values(row))
                 spool.write(json.dumps(batch.to_body(), ensure_ascii=False, separators=(",", ":")) + "\n")
                 plan.batches.append((sheet.name, len(batch.rows)))
                 plan.sheet_rows[sheet.name] += len(batch.rows)

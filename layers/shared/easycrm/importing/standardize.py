@@ -220,10 +220,22 @@ def _shorten(value: str) -> str:
     return value if len(value) <= _REASON_VALUE_CHARS else value[: _REASON_VALUE_CHARS - 1] + _ELLIPSIS
 
 
+def _raw(values: Mapping[str, str]) -> dict[str, str]:
+    """Every lead field's cell on one line, a placeholder ("N/A", "-") read as empty."""
+    raw = {field: _collapse(values.get(field, "")) for field in LEAD_FIELDS}
+    return {field: "" if value.lower() in PLACEHOLDERS else value for field, value in raw.items()}
+
+
+def text_values(values: Mapping[str, str]) -> dict[str, str]:
+    """The rule values of the plain text fields (company, title, industry, source, country) of one row,
+    as standardize_row gives them, without the cost of the email and phone checks."""
+    raw = _raw(values)
+    return {field: clean_text(raw[field], field) for field in _TEXT_FIELDS}
+
+
 def standardize_row(values: Mapping[str, str], *, default_region: str = "US") -> RowResult:
     """Apply the rules to one row (apply_mapping's output); reject it when it has no way to reach the lead."""
-    raw = {field: _collapse(values.get(field, "")) for field in LEAD_FIELDS}
-    raw = {field: "" if value.lower() in PLACEHOLDERS else value for field, value in raw.items()}
+    raw = _raw(values)
     lead: dict[str, str] = {field: clean_text(raw[field], field) for field in _TEXT_FIELDS}
     lead.update({field: clean_text(value, field) for field, value in _names(raw).items()})
     notes = [raw["notes"]]
