@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 
 from easycrm.adapters.file_store import CONFIRMATION, review_key
 from easycrm.importing.batch_message import BatchMessage
+from easycrm.importing.header_advice import HeaderAdvisor
 from easycrm.importing.importer import BatchImporter
 from easycrm.importing.splitter import UploadSplitter
+from easycrm.importing.value_advice import ValueAdvisor
 from easycrm.models import ADMINS_GROUP, Caller
 from easycrm.settings import Settings
 from easycrm.uploads.accounting import UploadAccounting
@@ -37,6 +39,7 @@ from tests.support.fakes import (
     FakeLedger,
     FakeSavedMappings,
     FakeUploadRecords,
+    FakeValueCache,
 )
 
 OWNER = Caller(sub="owner-1", email="owner@example.com", groups=frozenset())
@@ -73,6 +76,7 @@ class FakePipeline:
     leads: FakeLeadStore
     saved_mappings: FakeSavedMappings
     llm: FakeLanguageModel | None
+    value_cache: FakeValueCache
     accounting: UploadAccounting
     importer: BatchImporter
     status: UploadStatusService
@@ -86,6 +90,7 @@ class FakePipeline:
         leads = FakeLeadStore(clock=clock)
         accounting = UploadAccounting(statuses, ledger, files)
         saved_mappings = FakeSavedMappings()
+        value_cache = FakeValueCache()
         return cls(
             settings=current,
             clock=clock,
@@ -96,15 +101,28 @@ class FakePipeline:
             leads=leads,
             saved_mappings=saved_mappings,
             llm=llm,
+            value_cache=value_cache,
             accounting=accounting,
-            importer=BatchImporter(current, leads, accounting, llm),
+            importer=BatchImporter(current, leads, accounting, value_cache if llm is not None else None),
             status=UploadStatusService(statuses, files, accounting),
             review=MappingReview(statuses, files, saved_mappings),
         )
 
     def splitter(self) -> UploadSplitter:
+        """As wiring builds it: with the model's advice on headers and values when there is a model."""
+        if self.llm is None:
+            return UploadSplitter(
+                self.settings, self.statuses, self.files, self.queue, self.accounting, self.saved_mappings
+            )
         return UploadSplitter(
-            self.settings, self.statuses, self.files, self.queue, self.accounting, self.saved_mappings
+            self.settings,
+            self.statuses,
+            self.files,
+            self.queue,
+            self.accounting,
+            self.saved_mappings,
+            header_advisor=HeaderAdvisor(self.llm, self.saved_mappings),
+            value_advisor=ValueAdvisor(self.llm, self.value_cache, self.settings.llm_concurrency),
         )
 
     def sweeper(self) -> UploadSweeper:

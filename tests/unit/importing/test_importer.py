@@ -201,45 +201,53 @@ def test_a_batch_kept_in_the_file_store_is_read_from_it(pipeline):
 
 
 def polished(document: dict) -> dict:
-    """A careful model: company and title in title case, the industry one of the list, nothing else changed."""
-    return {
-        "leads": [
-            {**lead, "company": lead["company"].title(), "title": lead["title"].title(), "industry": "Technology"}
-            for lead in document["leads"]
-        ]
-    }
+    """A careful model: every value in title case, the industry one of the list."""
+    if document["field"] == "industry":
+        return {"values": ["Technology"] * len(document["values"])}
+    return {"values": [value.title() for value in document["values"]]}
 
 
-def test_the_model_improves_presentation_and_never_sees_contact_fields():
-    llm = FakeLanguageModel([polished])
-    pipeline = FakePipeline.build(batch_size=50, llm=llm, llm_provider="deepseek", deepseek_api_key="k")
+def test_the_model_improves_distinct_values_and_never_sees_contact_fields():
+    llm = FakeLanguageModel([polished] * 3)
+    pipeline = FakePipeline.build(batch_size=50, llm=llm)
     rows = [
         ["Name", "Email", "Phone", "Company", "Title", "Industry"],
         ["ada lovelace", "ada@example.com", "(415) 555-0199", "acme inc", "vp sales", "software dev"],
+        ["alan turing", "alan@example.com", "(415) 555-0198", "ACME INC", "vp sales", "software dev"],
     ]
     pipeline.run("llm.csv", csv_bytes(rows))
-    lead = pipeline.leads.by_email("ada@example.com")
-    assert (lead["company"], lead["title"], lead["industry"]) == ("Acme Inc", "Vp Sales", "Technology")
-    assert (lead["email"], lead["phone"]) == ("ada@example.com", "+14155550199")
-    [request] = llm.requests
-    assert "ada@example.com" not in str(request) and "555" not in str(request)
+    for email in ("ada@example.com", "alan@example.com"):
+        lead = pipeline.leads.by_email(email)
+        assert (lead["company"], lead["title"], lead["industry"]) == ("Acme Inc", "Vp Sales", "Technology")
+    assert pipeline.leads.by_email("ada@example.com")["phone"] == "+14155550199"
+    assert sorted(request["field"] for request in llm.requests) == ["company", "industry", "title"]
+    assert [request["values"] for request in llm.requests if request["field"] == "company"] == [["acme inc"]]
+    assert "ada@example.com" not in str(llm.requests) and "555" not in str(llm.requests)
 
 
-def test_the_model_is_asked_about_at_most_ten_leads_per_request():
-    llm = FakeLanguageModel()
-    pipeline = FakePipeline.build(batch_size=50, llm=llm)
-    record = pipeline.run("chunked.csv", csv_bytes(emails(25)))
-    assert record["created"] == 25
-    assert [len(request["leads"]) for request in llm.requests] == [10, 10, 5]
+def test_values_are_resolved_before_the_batches_are_queued_and_a_batch_never_calls_the_model():
+    llm = FakeLanguageModel([polished] * 3)
+    pipeline = FakePipeline.build(batch_size=2, llm=llm)
+    upload_id = pipeline.upload(
+        "many.csv", csv_bytes([["Email", "Company"]] + [[f"p{n}@x.test", "acme"] for n in range(9)])
+    )
+    pipeline.split(upload_id)
+    asked = len(llm.requests)
+    assert asked == 1
+    pipeline.deliver(pipeline.receive())
+    assert len(llm.requests) == asked
+    assert pipeline.leads.by_email("p8@x.test")["company"] == "Acme"
 
 
-def test_an_exhausted_balance_stops_the_model_for_the_upload_and_the_rules_import_every_row():
-    llm = FakeLanguageModel([polished, LlmBalanceExhausted("The AI service balance is exhausted (HTTP 402).")])
+def test_an_exhausted_balance_is_shown_on_the_upload_and_the_rules_import_every_row():
+    llm = FakeLanguageModel([LlmBalanceExhausted("The AI service balance is exhausted (HTTP 402).")])
     pipeline = FakePipeline.build(batch_size=25, llm=llm)
-    record = pipeline.run("broke.csv", csv_bytes(emails(27)))
+    record = pipeline.run(
+        "broke.csv", csv_bytes([["Email", "Company"]] + [[f"p{n}@x.test", "acme"] for n in range(27)])
+    )
     assert (record["status"], record["created"]) == ("completed", 27)
     assert "balance" in record["llmError"]
-    assert len(llm.requests) == 2  # none after the 402: not for the batch's other 15 leads, nor the next batch
+    assert pipeline.leads.by_email("p0@x.test")["company"] == "acme"
 
 
 def test_a_model_that_is_unavailable_leaves_the_rule_values_and_is_asked_again_next_time():
@@ -254,3 +262,5 @@ def test_a_model_that_is_unavailable_leaves_the_rule_values_and_is_asked_again_n
     pipeline.run("again.csv", csv_bytes(rows))  # not an error the upload remembers: the model is asked again
     assert len(llm.requests) == 2
     assert pipeline.leads.by_email("ada@example.com")["company"] == "Acme Inc"
+    pipeline.run("third.csv", csv_bytes(rows))  # cached: no call
+    assert len(llm.requests) == 2
