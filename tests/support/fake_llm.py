@@ -23,8 +23,6 @@ from typing import Any
 
 from easycrm.models import INDUSTRIES
 
-Rows = list[dict[str, Any]]
-
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -58,17 +56,22 @@ class Reply:
 
     @classmethod
     def well(cls) -> Reply:
-        """The leads of the request with tidied casing, as a careful model would answer."""
-        return cls.edited(lambda rows: None)
+        """What a careful model answers: each value re-cased (an industry from the list, a name split before
+        its last word), and no suggestion for a header."""
+        return cls.values(lambda field, values: None)
 
     @classmethod
-    def edited(cls, edit: Callable[[Rows], Rows | None]) -> Reply:
-        """The well-behaved answer after `edit` changed its rows in place (or returned new ones)."""
+    def values(cls, edit: Callable[[str, list[Any]], list[Any] | None]) -> Reply:
+        """The careful answer to a request for values, after `edit(field, answers)` changed the answers in
+        place (or returned new ones)."""
 
         def content(request: RecordedRequest) -> str:
-            rows = [_tidied(lead) for lead in json.loads(request.user)["leads"]]
-            edited = edit(rows)
-            return json.dumps({"leads": rows if edited is None else edited})
+            document = json.loads(request.user)
+            if "columns" in document:
+                return json.dumps({"columns": []})
+            answers = [_tidied(document["field"], value) for value in document["values"]]
+            edited = edit(document["field"], answers)
+            return json.dumps({"values": answers if edited is None else edited})
 
         return cls(content=content)
 
@@ -100,30 +103,6 @@ class Reply:
     @classmethod
     def broken_json(cls) -> Reply:
         return cls.text('{"leads": [{"i": 0, "name": ')
-
-    @classmethod
-    def missing_rows(cls, *indexes: int) -> Reply:
-        return cls.edited(lambda rows: [row for row in rows if row["i"] not in indexes])
-
-    @classmethod
-    def changed_contact(cls, email: str = "attacker@evil.test", phone: str = "+15555550123") -> Reply:
-        """Every row also claims a new email and phone, as a model obeying injected text would."""
-        return cls.edited(lambda rows: [{**row, "email": email, "phone": phone} for row in rows])
-
-    @classmethod
-    def extra_rows(cls) -> Reply:
-        """Rows the request never had: out of range, negative, and indexes of the wrong type."""
-        extras = [{"i": 99, "name": "Ghost"}, {"i": -1, "name": "Ghost"}, {"i": "0", "name": "Ghost"}, "Ghost"]
-        return cls.edited(lambda rows: rows + extras)
-
-    @classmethod
-    def wrong_types(cls) -> Reply:
-        """Every presentation field of every row as a non-string."""
-        return cls.edited(
-            lambda rows: [
-                {"i": row["i"], "name": 42, "firstName": None, "lastName": ["Doe"], "company": {"x": 1}} for row in rows
-            ]
-        )
 
 
 class FakeLlmServer:
@@ -228,7 +207,7 @@ def _completion(model: str, content: str) -> dict[str, Any]:
         "object": "chat.completion",
         "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},  # callers count characters
     }
 
 
@@ -236,14 +215,11 @@ def _error_body(message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "fake_error", "code": None}}
 
 
-def _tidied(lead: dict[str, Any]) -> dict[str, Any]:
-    """What a careful model makes of one request lead: capitalized words, a first/last split, a listed industry."""
-    row = {key: string.capwords(value) if isinstance(value, str) else value for key, value in lead.items()}
-    first, _, last = row.get("name", "").partition(" ")
-    row["firstName"] = row.get("firstName") or first
-    row["lastName"] = row.get("lastName") or last
-    industry = row.get("industry", "")
-    row["industry"] = next(
-        (known for known in INDUSTRIES if industry and industry.casefold() in known.casefold()), industry
-    )
-    return row
+def _tidied(field: str, value: str) -> Any:
+    """What a careful model makes of one value: capitalized words, a listed industry, a name's split."""
+    if field == "name":
+        *first, last = value.split()
+        return [" ".join(first), last]
+    if field == "industry":
+        return next((known for known in INDUSTRIES if value.casefold() in known.casefold()), value)
+    return string.capwords(value)

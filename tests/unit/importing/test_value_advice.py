@@ -99,6 +99,15 @@ def test_a_failed_call_caches_nothing_and_balance_exhaustion_is_reported():
     assert improved_values(cache, [{"company": "acme"}]) == [{"company": "acme"}]  # the rule value stands
 
 
+def test_after_a_402_no_further_call_is_made_for_the_upload():
+    distinct = DistinctValues()
+    for value in range(VALUES_PER_CALL * 3):
+        distinct.add({"company": f"firm {value}"})
+    model = FakeLanguageModel([LlmBalanceExhausted("Insufficient balance"), tidy, tidy])
+    report = ValueAdvisor(model, FakeValueCache(), concurrency=1).resolve(distinct)
+    assert (report.calls, len(model.requests), report.stopped) == (1, 1, "Insufficient balance")
+
+
 def test_an_answer_of_the_wrong_length_is_a_failed_call():
     distinct = DistinctValues()
     for value in ("a", "b"):
@@ -106,3 +115,29 @@ def test_an_answer_of_the_wrong_length_is_a_failed_call():
     cache = FakeValueCache()
     report = ValueAdvisor(FakeLanguageModel([{"values": ["A"]}]), cache).resolve(distinct)
     assert (report.failed_calls, cache.items) == (1, {})
+
+
+def test_only_names_the_rules_cannot_split_go_to_the_model_and_only_word_boundary_splits_are_kept():
+    from easycrm.importing.standardize import ambiguous_name
+
+    rows = [{"name": "Mary Ann Smith"}, {"name": "jane doe"}, {"name": "Jan van der Berg"}, {"name": "DOE, JANE"}]
+    distinct = DistinctValues()
+    for row in rows:
+        if name := ambiguous_name(row):
+            distinct.add_name(name)
+    assert list(distinct.values["name"].values()) == ["Mary Ann Smith"]
+
+    distinct.add_name("Ana Paula Souza Lima")
+    model = FakeLanguageModel([{"values": [["Mary Ann", "Smith"], ["Ana", "Paula Souza Lima X"]]}])
+    cache = FakeValueCache()
+    report = ValueAdvisor(model, cache).resolve(distinct)
+    assert (report.calls, report.improved) == (1, 1)
+    assert "untrusted data" in model.systems[0] and "first name" in model.systems[0]
+    leads = [
+        {"name": "Mary Ann Smith", "firstName": "Mary", "lastName": "Ann Smith"},
+        {"name": "Ana Paula Souza Lima", "firstName": "Ana Paula Souza", "lastName": "Lima"},
+    ]
+    assert [(lead["firstName"], lead["lastName"]) for lead in improved_values(cache, leads)] == [
+        ("Mary Ann", "Smith"),  # the model's split
+        ("Ana Paula Souza", "Lima"),  # its answer added a word: refused, the rules' split stands
+    ]

@@ -37,7 +37,7 @@ from easycrm.importing.mapping import (
     propose_columns,
 )
 from easycrm.importing.spreadsheet import Sheet, open_sheets
-from easycrm.importing.standardize import text_values
+from easycrm.importing.standardize import ambiguous_name, text_values
 from easycrm.importing.value_advice import DistinctValues, ValueAdvisor
 from easycrm.observability import logger, metrics
 from easycrm.ports import BatchSender, Files, SavedMappings, UploadRecords
@@ -252,6 +252,8 @@ class UploadSplitter:
                         if cells is not None:
                             row = apply_mapping(batch.mapping, batch.headers, cells, batch.dropped)
                             plan.distinct.add(text_values(row))
+                            if name := ambiguous_name(row):
+                                plan.distinct.add_name(name)
                 spool.write(json.dumps(batch.to_body(), ensure_ascii=False, separators=(",", ":")) + "\n")
                 plan.batches.append((sheet.name, len(batch.rows)))
                 plan.sheet_rows[sheet.name] += len(batch.rows)

@@ -206,6 +206,20 @@ def _split_full_name(name: str) -> tuple[str, str]:
     return " ".join(words[:surname_start]), " ".join(words[surname_start:])
 
 
+def ambiguous_name(values: Mapping[str, str]) -> str | None:
+    """The row's full name when the rules had to guess where the first name ends: three or more words,
+    no separate first and last name, and no particle ("van", "de la") to show where the surname starts
+    ("Mary Ann Smith", "José María García López"). Only such names go to the model."""
+    raw = _raw(values)
+    if raw["firstName"] or raw["lastName"] or "," in raw["name"]:
+        return None
+    name = clean_text(normalize_name(raw["name"]), "name")
+    words = name.split()
+    if len(words) < 3 or any(word.lower() in _NAME_PARTICLES for word in words[1:]):
+        return None
+    return name
+
+
 def _names(raw: Mapping[str, str]) -> dict[str, str]:
     """Full name and its parts, each derived from the other when only one was given."""
     name, first, last = (normalize_name(raw[field]) for field in ("name", "firstName", "lastName"))
