@@ -57,13 +57,24 @@ def _tree_rss_mb(root: int) -> tuple[float, float]:
     return max(sizes), sum(sizes)
 
 
-def measure_import(path: Path, target_seconds: float | None = None) -> dict:
+def measure_import(
+    path: Path,
+    target_seconds: float | None = None,
+    *,
+    environment: dict[str, str] | None = None,
+    dump_leads: Path | None = None,
+    label: str = "",
+) -> dict:
     started = time.perf_counter()
+    command = [sys.executable, str(REPO / "scripts" / "easycrm"), "import", str(path), "--json"]
+    if dump_leads is not None:
+        command += ["--dump-leads", str(dump_leads)]
     process = subprocess.Popen(
-        [sys.executable, str(REPO / "scripts" / "easycrm"), "import", str(path), "--json"],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **(environment or {})},
     )
     largest = together = 0.0
     while process.poll() is None:
@@ -77,7 +88,7 @@ def measure_import(path: Path, target_seconds: float | None = None) -> dict:
     [summary] = json.loads(stdout)
     counted = sum(summary[name] for name in ("created", "updated", "rejected", "failed", "cancelled"))
     return {
-        "case": f"import {path.name} (end to end)",
+        "case": f"import {path.name} (end to end{label})",
         "rows": summary["rows"],
         "seconds": round(seconds, 1),
         "target_seconds": target_seconds,
@@ -92,6 +103,60 @@ def measure_import(path: Path, target_seconds: float | None = None) -> dict:
         "target_rss_mb": 300 if target_seconds else None,
         "status": summary["status"],
     }
+
+
+LLM_DELAY_SECONDS = 1.0  # the stand-in model answers every request after this long
+# The seed's design asked the model about 10 leads a request with a system prompt of this many characters
+# (enrichment.SYSTEM_PROMPT at fe374fc, measured with len()); its user message is the 10 leads' seven
+# presentation fields as JSON, computed below from the same file's rule values.
+SEED_LEADS_PER_CALL = 10
+SEED_SYSTEM_PROMPT_CHARS = 1_931
+SEED_PRESENTATION_FIELDS = ("name", "firstName", "lastName", "company", "title", "industry", "source")
+
+
+def measure_llm(path: Path, scratch: Path) -> list[dict]:
+    """The same file imported with the rules only and with DeepSeek played by a local OpenAI-compatible
+    stand-in answering after LLM_DELAY_SECONDS: wall time, calls, prompt and completion characters (and
+    tokens at 4 characters each) per 1,000 leads, beside the seed's per-row design computed on the same
+    leads; and whether emails, phones and counts are identical."""
+    from tests.support.fake_llm import FakeLlmServer, Reply
+
+    rules_leads, model_leads = scratch / "rules-leads.json", scratch / "model-leads.json"
+    rules = measure_import(path, dump_leads=rules_leads, label=", rules only")
+    answer = Reply.slow(LLM_DELAY_SECONDS)
+    with FakeLlmServer(default=answer) as server:
+        environment = {
+            "LLM_PROVIDER": "deepseek",
+            "DEEPSEEK_API_KEY": "bench-key",
+            "DEEPSEEK_BASE_URL": server.base_url,
+            "DEEPSEEK_MAX_RETRIES": "0",
+        }
+        model = measure_import(path, environment=environment, dump_leads=model_leads, label=", stand-in model")
+        requests = server.requests
+    leads = json.loads(rules_leads.read_text())
+    contacts = {(lead.get("email"), lead.get("phone")) for lead in leads}
+    same = contacts == {(lead.get("email"), lead.get("phone")) for lead in json.loads(model_leads.read_text())}
+    same = same and all(rules[name] == model[name] for name in ("rows", "created", "updated", "rejected", "failed"))
+    per_thousand = 1000 / max(1, rules["created"] + rules["updated"])
+    prompt = sum(len(request.system) + len(request.user) for request in requests)
+    completion = sum(len(answer.content(request)) for request in requests if answer.content)
+    seed_calls = -(-len(leads) // SEED_LEADS_PER_CALL)
+    seed_user = sum(len(json.dumps({"leads": [{"i": 0, **{f: lead.get(f, "") for f in SEED_PRESENTATION_FIELDS}}]}))
+                    for lead in leads)  # fmt: skip
+    seed_prompt = seed_calls * SEED_SYSTEM_PROMPT_CHARS + seed_user
+    model.update(
+        {
+            "llm_calls_per_1000_leads": round(len(requests) * per_thousand, 2),
+            "prompt_chars_per_lead": round(prompt / max(1, len(leads)), 1),
+            "prompt_tokens_per_1000_leads": round(prompt / 4 * per_thousand),
+            "completion_tokens_per_1000_leads": round(completion / 4 * per_thousand),
+            "seed_llm_calls_per_1000_leads": round(seed_calls * per_thousand, 2),
+            "seed_prompt_chars_per_lead": round(seed_prompt / max(1, len(leads)), 1),
+            "time_vs_rules_only": round(model["seconds"] / rules["seconds"], 2),
+            "same_contacts_and_counts_as_rules_only": same,
+        }
+    )
+    return [rules, model]
 
 
 def measure_reader(path: Path) -> dict:
@@ -321,10 +386,18 @@ def main() -> int:
     )
     parser.add_argument("--hostile-only", action="store_true", help="only the hostile-file reads")
     parser.add_argument("--imports-only", action="store_true", help="only the handlers' import times")
+    parser.add_argument("--llm-only", action="store_true", help="only the stand-in model cases (5,000 and --rows)")
     args = parser.parse_args()
     results = measure_handler_imports()
     if args.imports_only:
         print_table(results)
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for rows in sorted({5_000, args.rows}):
+            path = write_csv(Path(scratch) / f"messy-{rows}.csv", messy_leads(rows, seed=5).rows)
+            results += measure_llm(path, Path(scratch))
+    if args.llm_only:
+        _save(results)
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         results += measure_hostile_reads(Path(scratch))
@@ -340,15 +413,38 @@ def main() -> int:
                 measure_import(big, target_seconds=180 if args.rows == 50_000 else None),
             ]
     results += measure_reads(args.read_leads, args.read_store)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results)
-    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    _save(results)
     return 0
 
 
-def print_table(results: list[dict]) -> None:
-    columns = [
+def _save(results: list[dict]) -> None:
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    llm = [row for row in results if "llm_calls_per_1000_leads" in row]
+    if llm:
+        print()
+        print_table(llm, LLM_COLUMNS)
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+
+
+LLM_COLUMNS = [
+    "case",
+    "rows",
+    "seconds",
+    "time_vs_rules_only",
+    "llm_calls_per_1000_leads",
+    "seed_llm_calls_per_1000_leads",
+    "prompt_chars_per_lead",
+    "seed_prompt_chars_per_lead",
+    "prompt_tokens_per_1000_leads",
+    "completion_tokens_per_1000_leads",
+    "same_contacts_and_counts_as_rules_only",
+]
+
+
+def print_table(results: list[dict], columns: list[str] | None = None) -> None:
+    columns = columns or [
         "case",
         "rows",
         "seconds",

@@ -124,8 +124,8 @@ class FakeLlmServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._httpd.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -177,7 +177,7 @@ def _handler_for(server: FakeLlmServer) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path != "/chat/completions":
                 self._send(404, {}, _error_body("not found"))
-            elif reply.status != 200:
+            elif reply.status != 200 or reply.content is None:
                 self._send(reply.status, reply.headers, _error_body(reply.error_message))
             else:
                 model = body.get("model", "") if isinstance(body, dict) else ""
