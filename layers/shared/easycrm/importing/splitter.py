@@ -232,6 +232,12 @@ class UploadSplitter:
         metrics.add_metric(name="LlmCalls", unit=MetricUnit.Count, value=report.calls)
         if report.stopped:
             self.statuses.record_llm_error(upload_id, report.stopped)
+        elif report.failed_calls:
+            self.statuses.record_llm_error(
+                upload_id,
+                f"The AI service failed {report.failed_calls} of {report.calls} requests; those values keep "
+                "the rules' form (the next import asks again).",
+            )
 
     def _spool_batches(self, record: dict, file: BinaryIO, spool: IO[str], confirmed: dict | None) -> _SplitPlan:
         """Read every worksheet into batch messages, one JSON line each, without sending any. With a
