@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -112,6 +113,38 @@ LLM_DELAY_SECONDS = 1.0  # the stand-in model answers every request after this l
 SEED_LEADS_PER_CALL = 10
 SEED_SYSTEM_PROMPT_CHARS = 1_784
 SEED_PRESENTATION_FIELDS = ("name", "firstName", "lastName", "company", "title", "industry", "source")
+
+
+_COMPANY_WORDS = ["acme", "globex", "initech", "umbrella", "stark", "soylent", "hooli", "wayne", "tyrell", "cyberdyne"]
+_COMPANY_WORDS += ["wonka", "nakatomi", "oscorp", "vandelay", "gringotts", "monarch", "dunder", "pied", "aperture"]
+_COMPANY_KINDS = ["widgets", "logistics", "labs", "foods", "capital", "health", "energy", "media", "systems"]
+_SUFFIXES = ["inc", "gmbh", "ltd", "llc", "sa", "ag", "bv", "plc", ""]
+_TITLE_WORDS = ["sales", "marketing", "procurement", "it", "finance", "operations", "hr", "product", "growth"]
+_TITLE_RANKS = ["head of", "vp", "director of", "manager,", "senior manager", "lead", "chief", "associate"]
+
+
+def with_many_values(rows: list[list[str]], seed: int) -> list[list[str]]:
+    """The messy file with as many distinct values as a real one: a company per ~20 rows and a few hundred
+    job titles, each written in varying case and spacing (the model sees each folded value once)."""
+    rng = random.Random(seed)
+    data_rows = len(rows) - 1
+    companies = []
+    for number in range(max(1, data_rows // 20)):
+        words = (rng.choice(_COMPANY_WORDS), rng.choice(_COMPANY_KINDS), rng.choice(_SUFFIXES), str(number))
+        companies.append(" ".join(word for word in words if word))
+    titles = [f"{rank} {word} {area}" for rank in _TITLE_RANKS for word in _TITLE_WORDS for area in ("", "emea", "us")]
+    styles = [str.lower, str.upper, lambda text: text, lambda text: "  " + text.replace(" ", "  ")]
+    changed = [rows[0]]
+    for row in rows[1:]:
+        if row[4].strip():  # MESSY_HEADERS: Name, Email, Phone, Country, Company, Title, Source, Notes
+            row = [
+                *row[:4],
+                rng.choice(styles)(rng.choice(companies)),
+                rng.choice(styles)(rng.choice(titles)),
+                *row[6:],
+            ]
+        changed.append(row)
+    return changed
 
 
 def measure_llm(path: Path, scratch: Path) -> list[dict]:
@@ -397,7 +430,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         for rows in sorted({5_000, args.rows}):
-            path = write_csv(Path(scratch) / f"messy-{rows}.csv", messy_leads(rows, seed=5).rows)
+            path = write_csv(Path(scratch) / f"varied-{rows}.csv", with_many_values(messy_leads(rows, seed=5).rows, 7))
             results += measure_llm(path, Path(scratch))
     if args.llm_only:
         _save(results)
