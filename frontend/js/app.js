@@ -6,6 +6,7 @@ import { createChat } from './chat.js';
 import { CognitoError, createCognito } from './cognito.js';
 import { byId, showText } from './dom.js';
 import { NETWORK_MESSAGE, SESSION_ENDED_MESSAGE } from './errors.js';
+import { createHistory } from './history.js';
 import { createLeadDetail } from './lead-detail.js';
 import { createLeads } from './leads.js';
 import { parseState } from './query-state.js';
@@ -111,7 +112,7 @@ async function main() {
     }
   }
 
-  /** An upload reached its end: new leads, new numbers. Several finishing together refresh once. */
+  /** An upload or an undo reached its end: other leads, other numbers. Several finishing together refresh once. */
   function afterUpload() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(() => {
@@ -123,6 +124,8 @@ async function main() {
   }
 
   const uploadsPanel = createUploads({ api, onFinished: afterUpload });
+  // An undo of one of the caller's own imports shows in their uploads list too: the list reloads to follow it.
+  const importHistory = createHistory({ api, onUndoStarted: refreshUploads, onUndone: afterUpload });
 
   function enterApp({ focus } = {}) {
     inApp = true;
@@ -133,6 +136,7 @@ async function main() {
     view.userEmail.setAttribute('title', session.email);
     view.userArea.hidden = false;
     uploadsPanel.start();
+    importHistory.start();
     glance.start();
     leads.start(parseState(window.location.search));
     chat.start();
@@ -146,6 +150,7 @@ async function main() {
     clearTimeout(refreshTimer);
     detail.close();
     uploadsPanel.stop();
+    importHistory.stop();
     leads.stop();
     glance.stop();
     chat.stop(); // the conversation is forgotten with the session

@@ -2,7 +2,10 @@
 
 export const SUPPORTED_EXTENSIONS = Object.freeze(['.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xls', '.ods']);
 export const ACCEPT = SUPPORTED_EXTENSIONS.join(',');
-export const FINAL_STATUSES = Object.freeze(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+/** An import being taken back: its own processing is over, but the status still moves (to `undone`). */
+export const UNDOING = 'undoing';
+export const UNDONE = 'undone';
+export const FINAL_STATUSES = Object.freeze(['completed', 'completed_with_errors', 'failed', 'cancelled', UNDONE]);
 /** The state in which an upload waits for its owner to confirm how its columns are read. */
 export const NEEDS_REVIEW = 'needs_review';
 /** A file the browser has not sent within this time will not arrive any more (its presigned POST lapsed). */
@@ -15,6 +18,9 @@ export const COUNTS = Object.freeze([
   { key: 'failed', label: 'Failed' },
   { key: 'cancelled', label: 'Cancelled' },
 ]);
+
+/** The counts of an undo (`view.undo`): leads deleted, leads restored, leads a later import kept, failures. */
+export const UNDO_COUNTS = Object.freeze(['deleted', 'restored', 'conflicts', 'failed']);
 
 const CONTENT_TYPES = {
   '.csv': 'text/csv',
@@ -40,8 +46,14 @@ export function contentTypeFor(fileName, browserType = '') {
   return CONTENT_TYPES[extensionOf(fileName)] || browserType || '';
 }
 
+/** Nothing will change any more: polling ends here. `undoing` is not final; it ends as `undone`. */
 export function isFinal(status) {
   return FINAL_STATUSES.includes(status);
+}
+
+/** The import itself is over (an import being undone finished first): no cancel, full processing bar. */
+export function importFinished(status) {
+  return isFinal(status) || status === UNDOING;
 }
 
 /** An upload whose proposed column mapping waits for its owner (nothing moves until they act). */
@@ -84,6 +96,10 @@ export function statusText(view, now = Date.now()) {
       return 'Failed';
     case 'cancelled':
       return 'Cancelled';
+    case UNDOING:
+      return 'Undoing…';
+    case UNDONE:
+      return 'Undone';
     default:
       return String(view.status || 'Unknown');
   }
@@ -100,13 +116,15 @@ export function statusTone(status) {
     case 'failed':
       return 'danger';
     case 'cancelled':
+    case UNDONE: // taken back: neither a success nor a failure any more
       return 'muted';
     default:
       return 'active';
   }
 }
 
-function count(view, key) {
+/** A count of a view as a whole number; missing, negative or unreadable counts are 0. */
+export function count(view, key) {
   const number = Number(view?.[key]);
   return Number.isFinite(number) && number > 0 ? Math.floor(number) : 0;
 }
@@ -133,7 +151,7 @@ export function worksheetEntries(view) {
 
 export function progressOf(view) {
   if (!view) return 0;
-  if (isFinal(view.status)) return 100;
+  if (importFinished(view.status)) return 100;
   const number = Number(view.progress);
   return Number.isFinite(number) ? Math.max(0, Math.min(99, Math.round(number))) : 0;
 }
@@ -150,6 +168,8 @@ export function fingerprint(view) {
     ...COUNTS.map(({ key }) => view[key]),
     view.cancelRequested ? 1 : 0,
     view.updatedAt,
+    ...UNDO_COUNTS.map((key) => view.undo?.[key]),
+    view.undo?.progress,
   ].join('|');
 }
 

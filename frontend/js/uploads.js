@@ -6,11 +6,13 @@ import { isAbort, s3ErrorMessage } from './errors.js';
 import { formatBytes, formatDateTime, formatNumber, percentText } from './format.js';
 import { createPoller } from './poll.js';
 import { createReview } from './review.js';
+import { progressBar, renderUndo, setBadge, setProgress, showCounts, statusBadge, undoPart } from './upload-parts.js';
 import {
   awaitsReview,
   contentTypeFor,
   countEntries,
   fingerprint,
+  importFinished,
   isAbandoned,
   isFinal,
   progressOf,
@@ -21,48 +23,6 @@ import {
 
 const MAX_PARALLEL_SENDS = 3;
 const REPORT_LINK_FRESH_MS = 10 * 60 * 1000;
-
-const BADGE = {
-  success: 'bg-emerald-50 text-emerald-800 ring-emerald-200',
-  warning: 'bg-amber-50 text-amber-900 ring-amber-200',
-  danger: 'bg-rose-50 text-rose-800 ring-rose-200',
-  muted: 'bg-slate-100 text-slate-700 ring-slate-200',
-  active: 'bg-indigo-50 text-indigo-800 ring-indigo-200',
-};
-
-const BAR = {
-  success: 'bg-emerald-500',
-  warning: 'bg-amber-500',
-  danger: 'bg-rose-500',
-  muted: 'bg-slate-400',
-  active: 'bg-indigo-600',
-};
-
-function progressBar(name) {
-  const fill = h('div', { class: 'h-full w-0 rounded-full bg-indigo-600 transition-[width] duration-500' });
-  const bar = h(
-    'div',
-    {
-      role: 'progressbar',
-      'aria-label': name,
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-      'aria-valuenow': '0',
-      class: 'h-2 w-full overflow-hidden rounded-full bg-slate-100',
-    },
-    fill,
-  );
-  return { bar, fill };
-}
-
-function setProgress({ bar, fill }, percent, tone = 'active', valueText = '') {
-  const value = Math.max(0, Math.min(100, Math.round(percent)));
-  bar.setAttribute('aria-valuenow', String(value));
-  if (valueText) bar.setAttribute('aria-valuetext', valueText);
-  else bar.removeAttribute('aria-valuetext');
-  fill.style.width = `${value}%`;
-  fill.className = `h-full rounded-full transition-[width] duration-500 ${BAR[tone] || BAR.active}`;
-}
 
 /**
  * The uploads panel. `api` is the REST client; `onFinished(view)` hears about every upload that reaches a
@@ -109,10 +69,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     const name = h('p', { class: 'truncate font-medium text-slate-900' }, fileName);
     name.setAttribute('title', fileName);
     const meta = h('p', { class: 'mt-0.5 text-xs text-slate-500' });
-    const status = h('span', {
-      class: 'inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset',
-      'aria-live': 'polite',
-    });
+    const status = statusBadge();
     const actions = h('div', { class: 'flex items-center gap-2' });
     const transfer = progressBar('File transfer');
     const transferText = h('span', { class: 'w-12 shrink-0 text-right text-xs text-slate-500 tabular-nums' });
@@ -134,6 +91,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       processingText,
     );
     const counts = h('dl', { class: 'mt-3 flex flex-wrap gap-x-5 gap-y-1 text-sm', hidden: true });
+    const undo = undoPart();
     const sheets = h('div', { hidden: true });
     const report = h(
       'a',
@@ -168,6 +126,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       reviewBox,
       processingBox,
       counts,
+      undo.box,
       sheets,
       links,
       error,
@@ -191,7 +150,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
       poller: null,
       addedAt: Date.now(),
       viewAt: view ? Date.now() : 0,
-      el: { li, report, processingLabel, meta, status, actions, transfer, transferText, transferBox, reviewBox, reviewButton, processing, processingText, processingBox, counts, sheets, links, error, warning },
+      el: { li, report, processingLabel, meta, status, actions, transfer, transferText, transferBox, reviewBox, reviewButton, processing, processingText, processingBox, counts, undo, sheets, links, error, warning },
     };
     rows.set(key, row);
     rowOf.set(li, row);
@@ -266,12 +225,13 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
   function canCancel(row) {
     if (!row.uploadId || row.phase === 'rejected' || row.phase === 'sendFailed') return false;
     if (row.phase === 'sending') return true;
-    return !row.view || !isFinal(row.view.status);
+    return !row.view || !importFinished(row.view.status);
   }
 
   function render(row) {
     const { el, view } = row;
-    const final = Boolean(view && isFinal(view.status)) && row.phase === 'server';
+    // Final for the import: an import being undone is over, though its row still moves.
+    const final = Boolean(view && importFinished(view.status)) && row.phase === 'server';
 
     const metaParts = [];
     const size = view?.fileSize ?? row.fileSize;
@@ -280,9 +240,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     if (view && Number(view.rows) > 0) metaParts.push(`${formatNumber(view.rows)} ${Number(view.rows) === 1 ? 'row' : 'rows'}`);
     el.meta.textContent = metaParts.join(' · ');
 
-    const [words, tone] = statusWords(row);
-    el.status.textContent = words;
-    el.status.className = `inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${BADGE[tone]}`;
+    setBadge(el.status, ...statusWords(row));
 
     // Actions: Cancel while the upload runs; Dismiss for a file the server never took. The buttons are
     // only rebuilt when they change, so a click is never lost to a progress update.
@@ -345,21 +303,12 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     }
 
     // Counts once there is something to count.
-    const showCounts = row.phase === 'server' && view && (final || Number(view.rows) > 0);
-    el.counts.hidden = !showCounts;
-    if (showCounts) {
-      replace(
-        el.counts,
-        countEntries(view).map(({ key, label, value }) =>
-          h(
-            'div',
-            { class: 'flex items-baseline gap-1.5' },
-            h('dt', { class: 'text-slate-500' }, label),
-            h('dd', { class: `font-semibold tabular-nums ${countColour(key, value)}` }, formatNumber(value)),
-          ),
-        ),
-      );
-    }
+    const countsShown = row.phase === 'server' && view && (final || Number(view.rows) > 0);
+    el.counts.hidden = !countsShown;
+    if (countsShown) showCounts(el.counts, countEntries(view));
+
+    // An undo of the import: its progress, then what it did.
+    renderUndo(el.undo, row.phase === 'server' ? view : null);
 
     // Per worksheet, folded away (a workbook can have many).
     const sheets = final ? worksheetEntries(view) : [];
@@ -404,13 +353,6 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     const warnings = [...(Array.isArray(view?.warnings) ? view.warnings : [])];
     if (view?.llmError) warnings.push(`AI clean-up: ${view.llmError} The standard rules were used instead.`);
     showText(el.warning, warnings.join(' '));
-  }
-
-  function countColour(key, value) {
-    if (!value) return 'text-slate-900';
-    if (key === 'rejected') return 'text-amber-700';
-    if (key === 'failed') return 'text-rose-700';
-    return 'text-slate-900';
   }
 
   function isAbandonedRow(row) {

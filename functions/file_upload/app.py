@@ -45,9 +45,12 @@ class UploadRequest(BaseModel):
 )
 @tracer.capture_method
 def create_upload(request: UploadRequest):
-    caller = current_caller(app)
     result = start_upload(
-        request.model_dump(), caller.sub, settings=wiring.settings(), statuses=wiring.statuses(), files=wiring.files()
+        request.model_dump(),
+        current_caller(app),
+        settings=wiring.settings(),
+        statuses=wiring.statuses(),
+        files=wiring.files(),
     )
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=result)
 

@@ -1,5 +1,5 @@
-"""The status API: the caller's uploads, one upload's progress, the review of its mapping, cancel, and
-force-complete for admins."""
+"""The status API: the caller's (or the team's) uploads, one upload's progress, the review of its mapping,
+cancel, undo, and force-complete for admins."""
 
 from typing import Annotated
 
@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from easycrm import wiring
 from easycrm.http.openapi import api_responses
-from easycrm.http.params import Limit
+from easycrm.http.params import Limit, Scope
 from easycrm.http.resolver import build_resolver, current_caller
 from easycrm.observability import logger, tracer
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
@@ -21,10 +21,16 @@ NO_SUCH_UPLOAD = {404: "NOT_FOUND: no upload of yours has this id."}
 FINISHED = "CONFLICT: the upload has already finished"
 
 
-@app.get("/uploads", responses=api_responses({200: "The caller's uploads, newest first."}))
+@app.get(
+    "/uploads",
+    responses=api_responses(
+        {200: "The caller's uploads (or with scope=team, everyone's), newest first."},
+        {400: "INVALID_SCOPE: scope is neither mine nor team."},
+    ),
+)
 @tracer.capture_method
-def list_uploads(limit: Limit = 20):
-    return {"uploads": wiring.status_service().list_uploads(current_caller(app), limit)}
+def list_uploads(limit: Limit = 20, scope: Scope = None):
+    return {"uploads": wiring.status_service().list_uploads(current_caller(app), limit, scope)}
 
 
 @app.get("/status/<uploadId>", responses=api_responses({200: "The upload's progress and counts."}, NO_SUCH_UPLOAD))
@@ -59,6 +65,24 @@ def cancel_upload(upload_id: UploadId):
 @tracer.capture_method
 def force_complete_upload(upload_id: UploadId):
     return wiring.status_service().force_complete(current_caller(app), upload_id)
+
+
+@app.post(
+    "/uploads/<uploadId>/undo",
+    responses=api_responses(
+        {202: "The undo runs: the upload is `undoing`, then `undone` with `undo: {deleted, restored, conflicts}`."},
+        {
+            404: "NOT_FOUND: no upload of yours (or, for an admin, of anyone's) has this id.",
+            409: "CONFLICT: the import has not finished, is undone or being undone, or is past the undo window.",
+        },
+    ),
+)
+@tracer.capture_method
+def undo_upload(upload_id: UploadId):
+    caller = current_caller(app)
+    record = wiring.undo_requests().request(caller, upload_id)
+    body = wiring.status_service().view(caller, record)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 # Types and sizes only; MappingReview.confirm explains what is wrong with the values (the 400s below).

@@ -135,7 +135,7 @@ class FakePipeline:
     def start(self, file_name: str, size: int = 100, owner: Caller = OWNER, review: bool = False) -> str:
         """POST /uploads: the record, `uploading`, and a presigned POST that nobody uses yet."""
         request = {"fileName": file_name, "fileSize": size, "contentType": "", "review": review}
-        started = start_upload(request, owner.sub, settings=self.settings, statuses=self.statuses, files=self.files)
+        started = start_upload(request, owner, settings=self.settings, statuses=self.statuses, files=self.files)
         return started["uploadId"]
 
     def upload(self, file_name: str, content: bytes, owner: Caller = OWNER, review: bool = False) -> str:

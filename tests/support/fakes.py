@@ -35,10 +35,11 @@ from easycrm.adapters.file_store import (
     REJECTS_REPORT_KEY,
     review_key,
 )
-from easycrm.adapters.lead_repository import MAX_SOURCES, to_lead
+from easycrm.adapters.lead_repository import to_lead
 from easycrm.importing.dedup import SourceRef, lead_id_for
 from easycrm.leads.queries import LeadQuery, sort_value
 from easycrm.leads.safe_csv import SafeCsvEncoder
+from easycrm.leads.writes import MAX_SOURCES
 from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
 from easycrm.uploads.states import COUNTERS, FINAL_STATES, BatchOutcome, UploadState
 
@@ -123,7 +124,15 @@ class FakeUploadRecords:
 
     # writes ---------------------------------------------------------------------------------------
     def create(
-        self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str, review: bool = False
+        self,
+        *,
+        upload_id: str,
+        owner: str,
+        file_name: str,
+        file_size: int,
+        object_key: str,
+        review: bool = False,
+        owner_email: str = "",
     ) -> dict:
         if upload_id in self.items:
             raise ConditionalCheckFailed(f"upload {upload_id} exists")
@@ -131,6 +140,7 @@ class FakeUploadRecords:
         item = {
             "uploadId": upload_id,
             "owner": owner,
+            **({"ownerEmail": owner_email} if owner_email else {}),
             "fileName": file_name,
             "fileSize": file_size,
             "objectKey": object_key,

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO, Protocol
 
 from easycrm.importing.dedup import SourceRef
+from easycrm.undo.revert import LeadOutcome
 from easycrm.uploads.states import BatchOutcome, UploadState
 
 
@@ -46,6 +47,10 @@ class UploadRecords(Protocol):
 
     def list_for_owner(self, owner: str, limit: int = 50) -> list[dict]:
         """The owner's records, newest (createdAt) first, at most `limit`."""
+        ...
+
+    def list_for_team(self, limit: int = 50) -> list[dict]:
+        """Every user's records, newest (createdAt) first, at most `limit`."""
         ...
 
     def open_uploads(self, updated_before: str) -> list[dict]:
@@ -137,6 +142,29 @@ class UploadRecords(Protocol):
         has moved on since are never written."""
         ...
 
+    # undo (easycrm.undo): from a state where the import ended to undoing to undone ----------------
+    def start_undo(self, upload_id: str, *, seen_status: str, requested_by: str) -> dict | None:
+        """`seen_status` → undoing with `undo` {deleted, restored, conflicts, failed: 0, requestedBy,
+        requestedAt, from}; None when the status is no longer `seen_status`."""
+        ...
+
+    def withdraw_undo(self, upload_id: str, error: str) -> dict | None:
+        """undoing → the state it came from, with `undo.error`, while no undo batch was planned."""
+        ...
+
+    def plan_undo(self, upload_id: str, *, batches: int, plan_key: str) -> dict | None:
+        """Record the undo's batches and where its list of leads is; None once planned (or not undoing)."""
+        ...
+
+    def add_undo_batch(self, upload_id: str, batch_index: int, counts: dict[str, int]) -> dict | None:
+        """Add one undo batch's counts once per batch index; the new record, or None when it was counted
+        before or the upload is not undoing."""
+        ...
+
+    def finish_undo(self, upload_id: str) -> dict | None:
+        """undoing → undone once every planned batch is counted (exactly one caller wins)."""
+        ...
+
 
 class LedgerCounts(Protocol):
     """What the ledger counted for an upload. `counts` and each per-worksheet Counter answer 0 for a
@@ -181,6 +209,19 @@ class LeadStore(Protocol):
         ...
 
 
+class UndoableLeads(Protocol):
+    """The leads, as an undo sees them (easycrm.undo.revert)."""
+
+    def leads_of_upload(self, upload_id: str) -> list[str]:
+        """The ids of every lead the upload still contributes to."""
+        ...
+
+    def revert_upload(self, upload_id: str, lead_ids: list[str]) -> list[LeadOutcome]:
+        """Take the upload's changes back from each lead, each lead exactly once however often this is
+        called; per lead, its outcome (the same on a repeated call)."""
+        ...
+
+
 class Files(Protocol):
     """The object store: uploaded files, batch bodies too large for a message, rejected-rows reports."""
 
@@ -221,6 +262,14 @@ class Files(Protocol):
 
     def presigned_get(self, key: str, *, expires_in: int = 900, download_name: str | None = None) -> str:
         """A time-limited download link for the object."""
+        ...
+
+    def put_undo_plan(self, upload_id: str, plan_id: str, lead_ids: list[str]) -> str:
+        """Store the list of leads an undo works through; returns its key."""
+        ...
+
+    def get_undo_plan(self, key: str) -> list[str]:
+        """The list `put_undo_plan` stored under `key`."""
         ...
 
 

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 DEFAULT_DEEPSEEK_BASE_URL = "https://api.deepseek.com"
 DEFAULT_DEEPSEEK_MODEL = "deepseek-v4-flash"
+# How long an import can be undone: each lead keeps what an import changed this long (docs/undo.md).
+DEFAULT_UNDO_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Settings:
     value_cache_table: str = ""
     upload_bucket: str = ""
     queue_url: str = ""
+    undo_queue_url: str = ""
+    undo_window_days: int = DEFAULT_UNDO_WINDOW_DAYS
     batch_size: int = 50
     max_upload_mb: int = 25
     default_region: str = "US"
@@ -62,6 +66,8 @@ class Settings:
             llm_concurrency=_positive_int(env, "LLM_CONCURRENCY", 4),
             upload_bucket=env.get("UPLOAD_BUCKET", ""),
             queue_url=env.get("PROCESSING_QUEUE_URL", ""),
+            undo_queue_url=env.get("UNDO_QUEUE_URL", ""),
+            undo_window_days=_positive_int(env, "UNDO_WINDOW_DAYS", DEFAULT_UNDO_WINDOW_DAYS),
             batch_size=_positive_int(env, "BATCH_SIZE", 50),
             max_upload_mb=_positive_int(env, "MAX_UPLOAD_MB", 25),
             default_region=(env.get("DEFAULT_REGION") or "US").upper(),

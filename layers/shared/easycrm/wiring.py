@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from easycrm.importing.importer import BatchImporter
     from easycrm.importing.splitter import UploadSplitter
     from easycrm.leads.export import LeadExporter
+    from easycrm.undo.request import UndoRequests
+    from easycrm.undo.worker import ImportUndoer
     from easycrm.uploads.accounting import UploadAccounting
     from easycrm.uploads.review import MappingReview
     from easycrm.uploads.service import UploadStatusService
@@ -46,7 +48,7 @@ def statuses() -> UploadRepository:
 def leads() -> LeadRepository:
     from easycrm.adapters.lead_repository import LeadRepository
 
-    return LeadRepository(settings().leads_table)
+    return LeadRepository(settings().leads_table, settings().undo_window_days)
 
 
 @cache
@@ -102,7 +104,7 @@ def status_service() -> UploadStatusService:
     """Cheap to build: the repository and file store it works through are cached."""
     from easycrm.uploads.service import UploadStatusService
 
-    return UploadStatusService(statuses(), files(), accounting())
+    return UploadStatusService(statuses(), files(), accounting(), settings().undo_window_days)
 
 
 def mapping_review() -> MappingReview:
@@ -120,6 +122,23 @@ def sweeper() -> UploadSweeper:
 
     bounds = StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS)
     return UploadSweeper(statuses(), accounting(), BatchQueue(settings().queue_url), bounds)
+
+
+# --- undo -------------------------------------------------------------------------------------------
+def undo_requests() -> UndoRequests:
+    """Cheap to build: the repository it works through is cached."""
+    from easycrm.adapters.batch_queue import BatchQueue
+    from easycrm.undo.request import UndoRequests
+
+    return UndoRequests(statuses(), BatchQueue(settings().undo_queue_url), settings().undo_window_days)
+
+
+def import_undoer() -> ImportUndoer:
+    """A fresh undoer per message: its queue buffers that message's outgoing batches."""
+    from easycrm.adapters.batch_queue import BatchQueue
+    from easycrm.undo.worker import ImportUndoer
+
+    return ImportUndoer(statuses(), leads(), files(), BatchQueue(settings().undo_queue_url))
 
 
 # --- importing --------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from tests.integration.conftest import empty_leads_table, unique_email
 @pytest.fixture
 def repository(stack, wiring, monkeypatch):
     from easycrm.adapters import lead_repository as leads
+    from easycrm.leads import writes
 
-    monkeypatch.setattr(leads, "MAX_SOURCES", 3)
+    monkeypatch.setattr(writes, "MAX_SOURCES", 3)
     return leads.LeadRepository(empty_leads_table(stack, "sources"))
 
 

@@ -50,6 +50,7 @@ export class FakeElement extends FakeNode {
     this.namespaceURI = namespaceURI;
     this.attributes = new Map();
     this.listeners = new Map();
+    this.style = {}; // set property by property from script, as the content security policy allows
   }
   setAttribute(name, value) {
     this.attributes.set(name, String(value));

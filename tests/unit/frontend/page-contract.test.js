@@ -52,6 +52,24 @@ describe('index.html', () => {
     assert.match(html, /<input id="review-columns" type="checkbox"(?![^>]*\schecked)[^>]*>/);
   });
 
+  it('has the import history next to the uploads, with its list and the confirmation of an undo', () => {
+    assert.match(html, /<button id="history-open" type="button"[^>]*aria-haspopup="dialog"[^>]*>Import history<\/button>/);
+    assert.ok(html.indexOf('id="history-open"') < html.indexOf('id="upload-list"'), 'the button sits above the uploads');
+    assert.match(html, /<dialog id="history-dialog" aria-labelledby="history-dialog-title"/);
+    assert.match(html, /<h2 id="history-dialog-title"[^>]*>Import history<\/h2>/);
+    assert.match(html, /<ul id="history-list" aria-label="Imports"/);
+    assert.match(html, /<button id="history-refresh" type="button"[^>]*>Refresh<\/button>/);
+    assert.match(html, /<button id="history-close" type="button"[^>]*>Close<\/button>/);
+    assert.match(html, /<p id="history-error" role="alert"/);
+    assert.match(
+      html,
+      /<dialog id="undo-dialog" role="alertdialog" aria-labelledby="undo-dialog-title" aria-describedby="undo-dialog-text"/,
+    );
+    assert.match(html, /<h2 id="undo-dialog-title"[^>]*>Undo this import\?<\/h2>/);
+    assert.match(html, /<button id="undo-confirm" type="button"[^>]*>Undo import<\/button>/);
+    assert.match(html, /<button id="undo-cancel" type="button"[^>]*>Cancel<\/button>/);
+  });
+
   it('offers 10, 25, 50 and 100 rows per page, 25 first', () => {
     const select = html.slice(html.indexOf('<select id="page-size"'), html.indexOf('</select>', html.indexOf('<select id="page-size"')));
     assert.deepEqual([...select.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1])), [10, 25, 50, 100]);

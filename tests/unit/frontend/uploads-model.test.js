@@ -9,6 +9,7 @@ import {
   countEntries,
   extensionOf,
   fingerprint,
+  importFinished,
   isAbandoned,
   isFinal,
   progressOf,
@@ -90,11 +91,30 @@ describe('status in words', () => {
       [false, false, false, true, true, true, true],
     );
   });
+
+  it('says Undoing… and Undone for an import taken back, and neither in the colours of a running import', () => {
+    assert.equal(statusText({ status: 'undoing' }), 'Undoing…');
+    assert.equal(statusText({ status: 'undone' }), 'Undone');
+    assert.equal(statusText({ status: 'undoing', cancelRequested: true }), 'Undoing…');
+    assert.equal(statusTone('undoing'), 'active');
+    assert.equal(statusTone('undone'), 'muted');
+  });
+
+  it('polls an undo until it is undone, but the import under it is over', () => {
+    assert.equal(isFinal('undoing'), false);
+    assert.equal(isFinal('undone'), true);
+    assert.deepEqual(
+      ['processing', 'needs_review', 'completed', 'cancelled', 'undoing', 'undone'].map(importFinished),
+      [false, false, true, true, true, true],
+    );
+  });
 });
 
 describe('progressOf', () => {
   it('is 100 exactly when final', () => {
     assert.equal(progressOf({ status: 'cancelled', progress: 40 }), 100);
+    assert.equal(progressOf({ status: 'undoing', progress: 100, undo: { progress: 10 } }), 100);
+    assert.equal(progressOf({ status: 'undone', progress: 100 }), 100);
     assert.equal(progressOf({ status: 'processing', progress: 100 }), 99);
     assert.equal(progressOf({ status: 'processing', progress: 42.6 }), 43);
     assert.equal(progressOf({ status: 'uploading' }), 0);
@@ -141,7 +161,17 @@ describe('fingerprint', () => {
   });
 
   it('changes when anything the user sees changes', () => {
-    for (const change of [{ progress: 50 }, { created: 31 }, { status: 'completed' }, { cancelRequested: true }, { rows: 101 }]) {
+    for (const change of [
+      { progress: 50 },
+      { created: 31 },
+      { status: 'completed' },
+      { cancelRequested: true },
+      { rows: 101 },
+      { undo: { progress: 30 } },
+      { undo: { deleted: 4 } },
+      { undo: { restored: 1 } },
+      { undo: { conflicts: 1 } },
+    ]) {
       assert.notEqual(fingerprint({ ...base, ...change }), fingerprint(base), JSON.stringify(change));
     }
   });

@@ -20,6 +20,9 @@ BATCH_BODY_KEY = "batches/{upload_id}/{batch_index:08d}.json"
 REVIEW_PREFIX = "reviews/"
 REVIEW_KEY = "reviews/{upload_id}/{name}.json"
 PROPOSAL, CONFIRMATION = "proposal", "confirmed"
+# The leads an undo works through, listed once before its first batch is sent (easycrm.undo.worker): a
+# redelivered plan sends the same batches again instead of listing leads that are half undone.
+UNDO_PLAN_KEY = "undo/{upload_id}/{plan_id}.json"
 # Parts fetched at once when a report is assembled: a 50,000-row file leaves ~800 parts, and each GET
 # mostly waits on S3 (the client's pool holds 32 connections).
 PART_READERS = 16
@@ -117,6 +120,14 @@ class FileStore:
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="application/json")
         return key
+
+    def put_undo_plan(self, upload_id: str, plan_id: str, lead_ids: list[str]) -> str:
+        key = UNDO_PLAN_KEY.format(upload_id=upload_id, plan_id=plan_id)
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(lead_ids), ContentType="application/json")
+        return key
+
+    def get_undo_plan(self, key: str) -> list[str]:
+        return json.loads(self._read(key))
 
     def get_review_document(self, upload_id: str, name: str) -> dict | None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from functools import reduce
 from itertools import islice
 from operator import and_
@@ -20,22 +21,20 @@ from easycrm.adapters import aws
 from easycrm.adapters.dynamodb_items import plain, typed, untyped, utc_now_iso
 from easycrm.importing.dedup import SourceRef, lead_id_for
 from easycrm.leads.queries import (
-    BLANK_SORT_VALUE,
     INTERNAL_ATTRIBUTES,
     LIST_KEY,
     SEARCH_ATTRIBUTES,
     SORT_INDEXES,
     LeadQuery,
     Plan,
-    key_value,
-    list_key,
     list_keys,
     matches_search,
     order_key,
     plan_for,
-    sort_value,
 )
-from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
+from easycrm.leads.writes import LeadWrite, Path, plan_merge
+from easycrm.settings import DEFAULT_UNDO_WINDOW_DAYS
+from easycrm.undo.revert import LeadOutcome, plan_revert
 
 # Past a page's end, entries tied with its last one are read in pages of this many.
 TIE_READ_AHEAD = 10
@@ -45,16 +44,69 @@ TIE_READ_AHEAD = 10
 COUNTER_ID = "#meta#leadCount"
 # The attributes of each lead a search looks at: what the list indexes hold.
 LIST_ENTRY_PROJECTION = "leadId, createdAt, nameKey, companyKey, emailKey"
-# A lead lists at most this many contributing rows in `sources` (~35 KB); later rows still merge their
-# values and are counted in `sourcesOmitted`.
-MAX_SOURCES = 500
+# Tries to write one lead that other writers keep changing between its read and its write.
+WRITE_ATTEMPTS = 20
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the largest page
 
 T = TypeVar("T")
 
 
+class LeadBusy(RuntimeError):
+    """A lead changed between every read and write of WRITE_ATTEMPTS tries: the batch is delivered again."""
+
+    def __init__(self, lead_id: str):
+        super().__init__(f"lead {lead_id} kept changing while it was written")
+
+
+class _WriteExpression:
+    """The placeholders of one write: every attribute name and value goes through one, so no field name
+    can clash with a reserved word and no value is ever spliced into the expression."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self._values: dict[str, Any] = {}
+        self._placeholders: dict[str, str] = {}
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self._values)}"
+        self._values[placeholder] = value
+        return placeholder
+
+    def path(self, path: Path) -> str:
+        parts = []
+        for name in path:
+            if name not in self._placeholders:
+                self._placeholders[name] = f"#n{len(self._placeholders)}"
+                self.names[self._placeholders[name]] = name
+            parts.append(self._placeholders[name])
+        return ".".join(parts)
+
+    def update(self, write: LeadWrite) -> str:
+        clauses = []
+        if write.sets:
+            clauses.append("SET " + ", ".join(f"{self.path(p)} = {self.value(v)}" for p, v in write.sets.items()))
+        if write.removes:
+            clauses.append("REMOVE " + ", ".join(self.path(p) for p in write.removes))
+        if write.adds:
+            clauses.append("ADD " + ", ".join(f"{self.path((n,))} {self.value(v)}" for n, v in write.adds.items()))
+        if write.deletes:
+            clauses.append(
+                "DELETE " + ", ".join(f"{self.path((n,))} {self.value(v)}" for n, v in write.deletes.items())
+            )
+        return " ".join(clauses)
+
+    def arguments(self) -> dict[str, Any]:
+        arguments: dict[str, Any] = {}
+        if self.names:
+            arguments["ExpressionAttributeNames"] = self.names
+        if self._values:
+            arguments["ExpressionAttributeValues"] = typed(self._values)
+        return arguments
+
+
 class LeadRepository:
-    def __init__(self, table_name: str):
+    def __init__(self, table_name: str, undo_window_days: int = DEFAULT_UNDO_WINDOW_DAYS):
+        self._undo_window_days = undo_window_days
         self._table = aws.dynamodb_table(table_name)
         self._client = aws.dynamodb_client()  # merges (one per row) and pages of items: see aws.dynamodb_client
         self._table_name = table_name
@@ -68,112 +120,120 @@ class LeadRepository:
     def merge_rows(self, rows: Iterable[tuple[str, dict[str, str], SourceRef]]) -> list[bool]:
         """Create or merge each row's lead (key, lead, source), in order; per row, True when it created it.
 
-        One UpdateItem per row, then one write of the counter item for all of them: the leads they
-        inserted are added to the count (a write per batch instead of one per new lead) and the revision
-        moves. It is written even when a later row fails: the redelivery inserts nothing, so the count
-        would never be made up.
+        The batch's leads are read in one BatchGetItem; then each row is one conditional UpdateItem worked
+        out from the item as read (leads.writes.plan_merge), which also records what the row changed for
+        an undo. A concurrent writer fails the condition and the row is worked out again from a fresh read.
+        Then one write of the counter item for all of them: the leads they inserted are added to the count
+        and the revision moves. It is written even when a later row fails: the redelivery inserts nothing,
+        so the count would never be made up.
         """
+        rows = list(rows)
+        items = self._read_for_write([lead_id_for(key) for key, _, _ in rows])
+        keep_since = self._undo_window_start()
         created: list[bool] = []
         inserted = 0
         merged = False
         try:
             for key, lead, source in rows:
                 merged = True
-                row_created, row_inserted = self._merge(key, lead, source)
-                created.append(row_created)
-                inserted += row_inserted
+                lead_id = lead_id_for(key)
+                for _ in range(WRITE_ATTEMPTS):
+                    plan = plan_merge(items.get(lead_id), key, lead, source, now=utc_now_iso(), keep_since=keep_since)
+                    written = self._write(plan.write)
+                    if written is not None:
+                        items[lead_id] = written
+                        break
+                    items[lead_id] = self._read_one(lead_id)
+                else:
+                    raise LeadBusy(lead_id)
+                created.append(plan.created)
+                inserted += plan.inserted
         finally:
             if merged:
                 self._record_changes(inserted)
         return created
 
-    def _merge(self, key: str, lead: dict[str, str], source: SourceRef) -> tuple[bool, bool]:
-        """Create or merge the lead for `key`: whether this row created it, and whether this call inserted it.
-
-        Non-empty incoming values overwrite, missing ones never erase, and `sources` only grows.
-        A retry of the row that created the lead still reports it as created (via `origin.createdBy`).
-
-        The same UpdateItem keeps the index attributes (`leads.queries`) in step: `listKey` and
-        `emailKey` never change for a lead; `nameKey`/`companyKey` follow name/company (a blank sort
-        value until there is one); `industryKey`/`sourceKey` only exist once there is a value.
-        """
-        token = source.token()
-        origin = {
-            "createdBy": token,
-            "dedupKey": key,
-            "uploadId": source.upload_id,
-            "sourceFile": source.file_name,
-            "sourceRow": source.row,
-            "_worksheet": source.worksheet or "",
-        }
-        names: dict[str, str] = {}
-        values: dict = {":now": utc_now_iso(), ":origin": origin, ":uploads": {source.upload_id}}
-        # The first row's provenance is written once, as one map: every clause costs (moto evaluates each).
-        lead_id = lead_id_for(key)
-        values[":list"] = list_key(lead_id)
-        values[":emailKey"] = sort_value(lead.get("email"))  # the email is the dedup key: fixed per lead
-        sets = [
-            "updatedAt = :now",
-            "createdAt = if_not_exists(createdAt, :now)",
-            "origin = if_not_exists(origin, :origin)",
-            f"{LIST_KEY} = :list",
-            "emailKey = :emailKey",
-        ]
-        for attribute, field in (("nameKey", "name"), ("companyKey", "company")):
-            folded = key_value(lead.get(field))
-            if folded:
-                values[f":{attribute}"] = folded
-                sets.append(f"{attribute} = :{attribute}")
-            else:  # a lead without the field still sorts (last); a later value replaces the blank
-                values[":blank"] = BLANK_SORT_VALUE
-                sets.append(f"{attribute} = if_not_exists({attribute}, :blank)")
-        for attribute, field in (("industryKey", "industry"), ("sourceKey", "source")):
-            folded = key_value(lead.get(field))
-            if folded:
-                values[f":{attribute}"] = folded
-                sets.append(f"{attribute} = :{attribute}")
-        for position, field in enumerate(LEAD_FIELDS):
-            value = lead.get(field)
-            if not value:
-                continue
-            names[f"#f{position}"] = field
-            values[f":f{position}"] = value
-            if field == "phone" and value == PHONE_UNPARSEABLE:  # never let "N/A" replace a real number
-                sets.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
-            else:
-                sets.append(f"#f{position} = :f{position}")
-        update = {
+    def leads_of_upload(self, upload_id: str) -> list[str]:
+        """Every lead the upload still contributes to (a scan: undo is rare, and the import pays nothing)."""
+        kwargs = {
             "TableName": self._table_name,
-            "Key": typed({"leadId": lead_id}),
-            **({"ExpressionAttributeNames": names} if names else {}),
-            "ReturnValues": "ALL_OLD",
+            "ProjectionExpression": "leadId",
+            "FilterExpression": "contains(uploadIds, :upload)",
+            "ExpressionAttributeValues": {":upload": {"S": upload_id}},
+            "ConsistentRead": True,
+        }
+        return [item["leadId"]["S"] for item in self._pages(self._client.scan, kwargs, None)]
+
+    def revert_upload(self, upload_id: str, lead_ids: list[str]) -> list[LeadOutcome]:
+        """Take the upload's changes back from each lead (undo.revert.plan_revert), one conditional write per
+        lead; per lead, what became of it. A lead done by an earlier delivery is counted as it was then."""
+        items = self._read_for_write(lead_ids)
+        outcomes: list[LeadOutcome] = []
+        deleted = 0
+        wrote = False
+        try:
+            for lead_id in lead_ids:
+                for _ in range(WRITE_ATTEMPTS):
+                    plan = plan_revert(items.get(lead_id), upload_id, lead_id=lead_id, now=utc_now_iso())
+                    if plan.write is None:
+                        break
+                    wrote = True
+                    if self._write(plan.write) is not None:
+                        deleted += plan.write.delete_item
+                        break
+                    items[lead_id] = self._read_one(lead_id)
+                else:
+                    raise LeadBusy(lead_id)
+                outcomes.append(plan.outcome)
+        finally:
+            if wrote:
+                self._record_changes(-deleted)
+        return outcomes
+
+    def _undo_window_start(self) -> str:
+        start = datetime.now(UTC) - timedelta(days=self._undo_window_days)
+        return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def _read_for_write(self, lead_ids: list[str]) -> dict[str, dict]:
+        return {item["leadId"]: item for item in self.batch_get(lead_ids, consistent=True)}
+
+    def _read_one(self, lead_id: str) -> dict | None:
+        item = self._client.get_item(TableName=self._table_name, Key=typed({"leadId": lead_id}), ConsistentRead=True)
+        return untyped(item["Item"]) if "Item" in item else None
+
+    def _write(self, write: LeadWrite) -> dict | None:
+        """Apply one LeadWrite; the item as written ({} once deleted), or None when the lead changed since
+        it was read (the caller reads it again and works the write out anew)."""
+        expression = _WriteExpression()
+        if write.expected_version is None:
+            condition = "attribute_not_exists(leadId)"
+        elif write.expected_version == 0:  # written before leads had versions
+            condition = "attribute_exists(leadId) AND attribute_not_exists(#version)"
+            expression.names["#version"] = "version"
+        else:
+            condition = f"#version = {expression.value(write.expected_version)}"
+            expression.names["#version"] = "version"
+        request: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Key": typed({"leadId": write.lead_id}),
+            "ConditionExpression": condition,
         }
         try:
+            if write.delete_item:
+                self._client.delete_item(**request, **expression.arguments())
+                return {}
             response = self._client.update_item(
-                UpdateExpression=f"SET {', '.join(sets)} ADD sources :tokens, uploadIds :uploads",
-                ConditionExpression="attribute_not_exists(sources) OR size(sources) < :maxSources",
-                ExpressionAttributeValues=typed({**values, ":tokens": {token}, ":maxSources": MAX_SOURCES}),
-                **update,
+                **request, UpdateExpression=expression.update(write), ReturnValues="ALL_NEW", **expression.arguments()
             )
         except self._client.exceptions.ConditionalCheckFailedException:
-            # The lead already lists MAX_SOURCES rows (the same person on every row of a huge file): merge
-            # the values, and only count the row, so the item stays far below DynamoDB's 400 KB.
-            self._client.update_item(
-                UpdateExpression=f"SET {', '.join(sets)} ADD sourcesOmitted :one, uploadIds :uploads",
-                ExpressionAttributeValues=typed({**values, ":one": 1}),
-                **update,
-            )
-            return False, False  # the lead existed (it has sources), and this row did not create it
-        previous = response.get("Attributes")
-        if previous is None:
-            return True, True
-        return previous["origin"]["M"]["createdBy"]["S"] == token, False  # typed: {"M": {"createdBy": {"S": ...}}}
+            return None
+        return untyped(response["Attributes"])
 
     def _record_changes(self, inserted: int) -> None:
-        """+inserted on the lead counter (a redelivered row inserts nothing, so it adds nothing), and a new
-        revision. Not transactional: a crash between the merges and this write leaves the counter short by
-        them (`recount` repairs it) and the revision unmoved until the redelivery moves it; TransactWriteItems
-        would make every new lead far slower."""
+        """+inserted on the lead counter (a redelivered row inserts nothing, so it adds nothing; an undo adds
+        minus the leads it deleted), and a new revision. Not transactional: a crash between the writes and
+        this one leaves the counter off by them (`recount` repairs it) and the revision unmoved until the
+        redelivery moves it; TransactWriteItems would make every new lead far slower."""
         self._client.update_item(
             TableName=self._table_name,
             Key=typed({"leadId": COUNTER_ID}),
@@ -280,7 +340,7 @@ class LeadRepository:
         ordered index plus a BatchGetItem per 100 leads; filtered queries read through their indexes."""
         return self.iterate(query) if query.filtered else self.scan_all()
 
-    def batch_get(self, lead_ids: list[str], projection: str | None = None) -> list[dict]:
+    def batch_get(self, lead_ids: list[str], projection: str | None = None, consistent: bool = False) -> list[dict]:
         """The stored items for these ids, in the same order (ids not found are left out). Through the
         low-level client: the resource's conversion of a page of 25 full items costs a third of the call."""
         found: dict[str, dict] = {}
@@ -290,6 +350,8 @@ class LeadRepository:
             request: dict = {self._table_name: {"Keys": keys}}
             if projection:
                 request[self._table_name]["ProjectionExpression"] = projection
+            if consistent:
+                request[self._table_name]["ConsistentRead"] = True
             attempt = 0
             while request:
                 response = self._client.batch_get_item(RequestItems=request)

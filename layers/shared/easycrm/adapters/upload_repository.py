@@ -13,9 +13,11 @@ from botocore.exceptions import ClientError
 
 from easycrm.adapters import aws
 from easycrm.adapters.dynamodb_items import plain, typed, untyped, utc_now_iso
-from easycrm.uploads.states import COUNTERS, FINAL_STATES, BatchOutcome, UploadState
+from easycrm.uploads.states import COUNTERS, FINAL_STATES, UNDO_COUNTERS, BatchOutcome, UploadState
 
 OWNER_INDEX = "owner-createdAt-index"
+TEAM_INDEX = "team-createdAt-index"  # every upload of the team, newest first (the import history)
+TEAM_KEY = "team"
 OPEN_INDEX = "open-uploads"
 OPEN_KEY = "open"
 _ZERO_SHEET = {"rows": 0, **dict.fromkeys(COUNTERS, 0)}
@@ -45,12 +47,21 @@ class UploadRepository:
         return _public(untyped(response["Attributes"]))
 
     def create(
-        self, *, upload_id: str, owner: str, file_name: str, file_size: int, object_key: str, review: bool = False
+        self,
+        *,
+        upload_id: str,
+        owner: str,
+        file_name: str,
+        file_size: int,
+        object_key: str,
+        review: bool = False,
+        owner_email: str = "",
     ) -> dict:
         now = utc_now_iso()
         item = {
             "uploadId": upload_id,
             "owner": owner,
+            "teamKey": TEAM_KEY,
             "fileName": file_name,
             "fileSize": file_size,
             "objectKey": object_key,
@@ -63,6 +74,7 @@ class UploadRepository:
             "openKey": OPEN_KEY,
             **dict.fromkeys(COUNTERS, 0),
             **({"review": True} if review else {}),
+            **({"ownerEmail": owner_email} if owner_email else {}),
         }
         self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(uploadId)")
         return item
@@ -244,7 +256,7 @@ class UploadRepository:
         return self._update(
             upload_id,
             UpdateExpression="SET cancelRequested = :yes, updatedAt = :now",
-            ConditionExpression="attribute_exists(uploadId) AND NOT (#status IN (:s0, :s1, :s2, :s3))",
+            ConditionExpression=f"attribute_exists(uploadId) AND NOT (#status IN ({_FINAL_PLACEHOLDERS}))",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={":yes": True, ":now": utc_now_iso(), **_final_state_values()},
         )
@@ -273,7 +285,7 @@ class UploadRepository:
             UpdateExpression=f"SET {', '.join(sets)} REMOVE openKey",
             ConditionExpression=(
                 "attribute_exists(uploadId) AND attribute_not_exists(totalBatches) "
-                "AND NOT (#status IN (:s0, :s1, :s2, :s3))"
+                f"AND NOT (#status IN ({_FINAL_PLACEHOLDERS}))"
             ),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -348,6 +360,109 @@ class UploadRepository:
         )
         return [_public(item) for item in response.get("Items", [])]
 
+    def list_for_team(self, limit: int = 50) -> list[dict]:
+        response = self._table.query(
+            IndexName=TEAM_INDEX,
+            KeyConditionExpression=Key("teamKey").eq(TEAM_KEY),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_public(item) for item in response.get("Items", [])]
+
+    # undo (easycrm.undo) ---------------------------------------------------------------------------
+    def start_undo(self, upload_id: str, *, seen_status: str, requested_by: str) -> dict | None:
+        """`seen_status` → undoing, the undo's counters at 0; None when the upload changed since it was read."""
+        now = utc_now_iso()
+        undo = {**dict.fromkeys(UNDO_COUNTERS, 0), "requestedBy": requested_by, "requestedAt": now, "from": seen_status}
+        return self._update(
+            upload_id,
+            UpdateExpression="SET #status = :undoing, #undo = :undo, updatedAt = :now",
+            ConditionExpression="#status = :seen",
+            ExpressionAttributeNames={"#status": "status", "#undo": "undo"},
+            ExpressionAttributeValues={
+                ":undoing": UploadState.UNDOING.value,
+                ":seen": seen_status,
+                ":undo": undo,
+                ":now": now,
+            },
+        )
+
+    def withdraw_undo(self, upload_id: str, error: str) -> dict | None:
+        """An undo that could not start (its work was never queued or planned): back to the state it left,
+        with the reason, so it can be asked again."""
+        record = self.get(upload_id)
+        if record is None or record.get("status") != UploadState.UNDOING or "undoBatches" in record:
+            return None
+        return self._update(
+            upload_id,
+            UpdateExpression="SET #status = :previous, #undo.#error = :error, updatedAt = :now",
+            ConditionExpression="#status = :undoing AND attribute_not_exists(undoBatches)",
+            ExpressionAttributeNames={"#status": "status", "#undo": "undo", "#error": "error"},
+            ExpressionAttributeValues={
+                ":previous": record["undo"]["from"],
+                ":undoing": UploadState.UNDOING.value,
+                ":error": error,
+                ":now": utc_now_iso(),
+            },
+        )
+
+    def plan_undo(self, upload_id: str, *, batches: int, plan_key: str) -> dict | None:
+        """Record the undo's batches before the first is sent; None when another delivery planned first."""
+        return self._update(
+            upload_id,
+            UpdateExpression="SET undoBatches = :batches, undoCompletedBatches = :zero, undoPlanKey = :key, "
+            "updatedAt = :now",
+            ConditionExpression="#status = :undoing AND attribute_not_exists(undoBatches)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":batches": batches,
+                ":zero": 0,
+                ":key": plan_key,
+                ":undoing": UploadState.UNDOING.value,
+                ":now": utc_now_iso(),
+            },
+        )
+
+    def add_undo_batch(self, upload_id: str, batch_index: int, counts: dict[str, int]) -> dict | None:
+        """Count one undo batch exactly once: its index joins `undoDoneBatches` in the same conditional write
+        that adds its counts; None when it was counted before (or the undo is over)."""
+        adds = ["undoCompletedBatches :one", "undoDoneBatches :batch"]
+        names = {"#status": "status", "#undo": "undo"}
+        values: dict = {
+            ":one": 1,
+            ":batch": {batch_index},
+            ":index": batch_index,
+            ":undoing": UploadState.UNDOING.value,
+            ":now": utc_now_iso(),
+        }
+        sets = ["updatedAt = :now"]
+        for position, counter in enumerate(UNDO_COUNTERS):
+            if counts.get(counter):
+                names[f"#c{position}"] = counter
+                values[f":c{position}"] = counts[counter]
+                sets.append(f"#undo.#c{position} = #undo.#c{position} + :c{position}")
+        return self._update(
+            upload_id,
+            UpdateExpression=f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+            ConditionExpression="#status = :undoing AND NOT contains(undoDoneBatches, :index)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def finish_undo(self, upload_id: str) -> dict | None:
+        """undoing → undone once every batch is counted; the condition lets exactly one finisher win."""
+        return self._update(
+            upload_id,
+            UpdateExpression="SET #status = :undone, #undo.finishedAt = :now, updatedAt = :now",
+            ConditionExpression="#status = :undoing AND undoCompletedBatches = undoBatches",
+            ExpressionAttributeNames={"#status": "status", "#undo": "undo"},
+            ExpressionAttributeValues={
+                ":undone": UploadState.UNDONE.value,
+                ":undoing": UploadState.UNDOING.value,
+                ":now": utc_now_iso(),
+            },
+        )
+
     def upload_names_for_owner(self, owner: str) -> list[dict]:
         """Every upload of the owner as `{uploadId, fileName}`, newest first (all pages, little data)."""
         return self._query_all(
@@ -372,6 +487,12 @@ def _final_state_values() -> dict[str, str]:
     return {f":s{position}": state.value for position, state in enumerate(sorted(FINAL_STATES))}
 
 
+_FINAL_PLACEHOLDERS = ", ".join(_final_state_values())
+
+
+_BOOKKEEPING = frozenset({"openKey", "teamKey", "undoDoneBatches"})
+
+
 def _public(item: dict) -> dict:
-    """The record as the rest of the code sees it: plain numbers, no index bookkeeping."""
-    return plain({key: value for key, value in item.items() if key != "openKey"})
+    """The record as the rest of the code sees it: plain numbers, no index or undo bookkeeping."""
+    return plain({key: value for key, value in item.items() if key not in _BOOKKEEPING})

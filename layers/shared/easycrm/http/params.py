@@ -73,3 +73,11 @@ Top = query_int(1, MAX_TOP, description="groups listed per field; the rest are c
 # GET /uploads
 MAX_UPLOADS_LISTED = 100
 Limit = query_int(1, MAX_UPLOADS_LISTED, description="how many uploads, newest first")
+Scope = Annotated[
+    str | None,
+    Query(
+        description="mine (the default): the caller's uploads; team: every user's (the import history)",
+        max_length=MAX_FILTER_CHARS,
+        json_schema_extra={"enum": ["mine", "team"]},
+    ),
+]

@@ -69,7 +69,10 @@ INDEX_SORT_KEYS = {
 LIST_KEY = "listKey"
 FILTER_ATTRIBUTES = {"company": "companyKey", "industry": "industryKey", "source": "sourceKey"}
 SEARCH_ATTRIBUTES = ("nameKey", "companyKey", "emailKey")
-INTERNAL_ATTRIBUTES = frozenset({LIST_KEY, "nameKey", "companyKey", "emailKey", "industryKey", "sourceKey"})
+# Index keys, and the write bookkeeping of leads.writes (the version, what each import changed).
+INTERNAL_ATTRIBUTES = frozenset(
+    {LIST_KEY, "nameKey", "companyKey", "emailKey", "industryKey", "sourceKey", "version", "undo"}
+)
 
 _SORT_ORDERS = {"asc": False, "desc": True}
 _DEFAULT_DESCENDING: dict[SortField, bool] = {"createdAt": True, "name": False, "company": False, "email": False}

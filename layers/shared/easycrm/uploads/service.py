@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import cast
 
-from easycrm.errors import Conflict, Forbidden, NotFound
+from easycrm.errors import Conflict, Forbidden, InvalidInput, NotFound
 from easycrm.models import Caller
 from easycrm.ports import Files, UploadRecords
+from easycrm.undo.request import may_undo
 from easycrm.uploads.accounting import UploadAccounting
-from easycrm.uploads.states import COUNTERS, UploadState, is_final, progress_percent
+from easycrm.uploads.states import COUNTERS, UploadState, is_final, progress_percent, undo_progress_percent
 
 PUBLIC_FIELDS: tuple[str, ...] = (
     "uploadId",
@@ -36,6 +37,7 @@ PUBLIC_FIELDS: tuple[str, ...] = (
     "warnings",
     "review",
     "mappingConfirmed",
+    "ownerEmail",
 )
 REJECTS_DOWNLOAD_NAME = "rejected-rows.csv"
 CLOSE_ATTEMPTS = 3
@@ -58,17 +60,26 @@ def _already_finished() -> Conflict:
 
 
 class UploadStatusService:
-    def __init__(self, statuses: UploadRecords, files: Files, accounting: UploadAccounting):
+    def __init__(self, statuses: UploadRecords, files: Files, accounting: UploadAccounting, undo_window_days: int):
         self.statuses = statuses
         self.files = files
         self.accounting = accounting
+        self.undo_window_days = undo_window_days
 
-    def list_uploads(self, caller: Caller, limit: int) -> list[dict]:
-        """The caller's uploads, newest first."""
-        return [self._view(record) for record in self.statuses.list_for_owner(caller.sub, limit)]
+    def list_uploads(self, caller: Caller, limit: int, scope: str | None = None) -> list[dict]:
+        """The caller's uploads (scope `mine`, the default), or the whole team's (`team`: the import
+        history), newest first. Leads are the team's, so where they came from is too; acting on an upload
+        stays with its owner and admins."""
+        if scope not in (None, "mine", "team"):
+            raise InvalidInput("scope must be mine or team.", "INVALID_SCOPE")
+        if scope == "team":
+            records = self.statuses.list_for_team(limit)
+        else:
+            records = self.statuses.list_for_owner(caller.sub, limit)
+        return [self.view(caller, record) for record in records]
 
     def get(self, caller: Caller, upload_id: str) -> dict:
-        return self._view(self._owned(caller, upload_id))
+        return self.view(caller, self._owned(caller, upload_id, admins_too=True))
 
     def cancel(self, caller: Caller, upload_id: str) -> dict:
         """Ask for a cancel; the pipeline honours it batch by batch and ends the upload as cancelled.
@@ -89,7 +100,7 @@ class UploadStatusService:
                 self.statuses.close_unsplit(upload_id, UploadState.CANCELLED, error=CANCELLED_BEFORE_READING)
                 or self.statuses.get(upload_id),
             )
-        return self._view(record)
+        return self.view(caller, record)
 
     def force_complete(self, caller: Caller, upload_id: str) -> dict:
         """Admins end a stuck upload of anyone's, in any state that is not final.
@@ -108,21 +119,29 @@ class UploadStatusService:
             why = FORCED_MESSAGES.get(record["status"], FORCED_MESSAGES[UploadState.PROCESSING])
             closed = self.accounting.close(record, closed_by=caller.sub, why=why)
             if closed is not None:
-                return self._view(closed)
+                return self.view(caller, closed)
             record = cast(dict, self.statuses.get(upload_id))  # a batch or a cancel got in first: plan again
         raise Conflict("This upload is changing right now. Please try again.")
 
-    def _owned(self, caller: Caller, upload_id: str) -> dict:
+    def _owned(self, caller: Caller, upload_id: str, *, admins_too: bool = False) -> dict:
+        """The caller's upload; with `admins_too`, anyone's for an admin (who may undo it and follow that)."""
         record = self.statuses.get(upload_id)
-        if record is None or record.get("owner") != caller.sub:
+        if record is None or not (record.get("owner") == caller.sub or (admins_too and caller.is_admin)):
             raise _not_found()
         return record
 
-    def _view(self, record: dict) -> dict:
-        """The record as the API shows it: public fields, progress, a link to the rejected rows."""
+    def view(self, caller: Caller, record: dict) -> dict:
+        """The record as the API shows it to this caller: public fields, progress, whether the caller may
+        undo it, the undo's counts and progress, and (to its owner and admins) a link to the rejected rows."""
         view = {field: record[field] for field in PUBLIC_FIELDS if field in record}
         view["cancelRequested"] = bool(record.get("cancelRequested"))
         view["progress"] = progress_percent(record)
-        if record.get("rejectsKey"):
+        view["canUndo"] = may_undo(caller, record, self.undo_window_days)
+        if "undo" in record:
+            undo = {name: value for name, value in record["undo"].items() if name != "from"}
+            undo["progress"] = undo_progress_percent(record)
+            view["undo"] = undo
+        acts_on_it = record.get("owner") == caller.sub or caller.is_admin
+        if record.get("rejectsKey") and acts_on_it:
             view["rejectsUrl"] = self.files.presigned_get(record["rejectsKey"], download_name=REJECTS_DOWNLOAD_NAME)
         return view

@@ -9,6 +9,7 @@ from easycrm.adapters.file_store import FileStore, upload_key
 from easycrm.adapters.upload_repository import UploadRepository
 from easycrm.errors import InvalidInput, TooLarge
 from easycrm.importing.spreadsheet import SUPPORTED_EXTENSIONS
+from easycrm.models import Caller
 from easycrm.settings import Settings
 
 PRESIGNED_POST_SECONDS = 900
@@ -49,7 +50,7 @@ def clean_file_name(raw: object) -> str:
 
 
 def start_upload(
-    request: dict, owner: str, *, settings: Settings, statuses: UploadRepository, files: FileStore
+    request: dict, caller: Caller, *, settings: Settings, statuses: UploadRepository, files: FileStore
 ) -> dict:
     file_name = clean_file_name(request.get("fileName"))
     extension = "." + file_name.rpartition(".")[2].lower() if "." in file_name else ""
@@ -72,7 +73,13 @@ def start_upload(
     if not isinstance(review, bool):
         raise InvalidInput("review must be true or false.", "INVALID_REVIEW")
     statuses.create(
-        upload_id=upload_id, owner=owner, file_name=file_name, file_size=file_size, object_key=key, review=review
+        upload_id=upload_id,
+        owner=caller.sub,
+        owner_email=caller.email,
+        file_name=file_name,
+        file_size=file_size,
+        object_key=key,
+        review=review,
     )
     post = files.presigned_post(key, max_bytes=settings.max_upload_bytes, expires_in=PRESIGNED_POST_SECONDS)
     return {

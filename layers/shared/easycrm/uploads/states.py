@@ -15,12 +15,21 @@ class UploadState(StrEnum):
     COMPLETED_WITH_ERRORS = "completed_with_errors"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNDOING = "undoing"  # the owner or an admin asked to undo the finished import (easycrm.undo)
+    UNDONE = "undone"
 
 
-FINAL_STATES = frozenset(
+# Where an import ends; an undo starts from one of these.
+IMPORT_ENDS = frozenset(
     {UploadState.COMPLETED, UploadState.COMPLETED_WITH_ERRORS, UploadState.FAILED, UploadState.CANCELLED}
 )
+# Past the import: nothing of the import pipeline may act on the upload any more. `undoing` counts, since
+# its import is over; the undo has its own progress and ends in `undone`.
+FINAL_STATES = IMPORT_ENDS | {UploadState.UNDOING, UploadState.UNDONE}
 COUNTERS: tuple[str, ...] = ("created", "updated", "rejected", "failed", "cancelled")
+# What an undo did with the leads the upload touched (easycrm.undo.revert.LeadOutcome), and the leads of
+# undo batches that ran out of retries.
+UNDO_COUNTERS: tuple[str, ...] = ("deleted", "restored", "conflicts", "failed")
 
 
 @dataclass
@@ -55,6 +64,16 @@ def progress_percent(record: dict) -> int:
     if not total:
         return 0
     return min(99, int(100 * int(record.get("completedBatches", 0)) / int(total)))
+
+
+def undo_progress_percent(record: dict) -> int:
+    """0-100 for an undo; 100 only once the upload is undone."""
+    if record.get("status") == UploadState.UNDONE:
+        return 100
+    total = record.get("undoBatches")
+    if not total:
+        return 0
+    return min(99, int(100 * int(record.get("undoCompletedBatches", 0)) / int(total)))
 
 
 def final_state(record: dict) -> UploadState:
