@@ -6,8 +6,9 @@ Measures the sample workbook and a generated messy CSV (50,000 rows by default) 
 import's processes together), plus the splitter's reader alone, whose peak memory shows that a CSV is
 streamed rather than loaded whole; then the read paths (lead list, search, summary, chatbot) over HTTP
 through the local API gateway, signed in, on a store of `--read-leads` leads (50,000 by default), and
-the peak memory of reading each hostile file, which must stay under the splitter's memory size; and the
-time each handler module takes to import (the Python share of a cold start).
+the peak memory of reading each hostile file, which must stay under the splitter's memory size; the
+time each handler module takes to import (the Python share of a cold start); and the cost of recording
+what an import changes (for its undo) beside the import of the commit before it, and the undo itself.
 """
 
 from __future__ import annotations
@@ -193,6 +194,69 @@ def measure_llm(path: Path, scratch: Path) -> list[dict]:
         }
     )
     return [rules, model]
+
+
+# The commit before imports recorded what they change (issue 14): its import is timed beside this one's,
+# on the same file and machine, so the cost of recording is measured rather than remembered.
+BEFORE_UNDO_REVISION = "7e0bf9a"
+UNDO_OVERHEAD_TARGET = 1.15
+
+
+def _easycrm(repo: Path, *arguments: str) -> tuple[dict | list, float]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(repo / "scripts" / "easycrm"), *arguments, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"easycrm {' '.join(arguments)} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout), time.perf_counter() - started
+
+
+def measure_undo(path: Path, scratch: Path, rounds: int = 2) -> list[dict]:
+    """The import with the undo recorded (this code) beside the same import at BEFORE_UNDO_REVISION,
+    alternated `rounds` times (the fastest of each counts: this machine's speed drifts), then the undo of
+    the last import: its time, and that it deleted exactly what the import created."""
+    baseline = scratch / "before-undo"
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline), BEFORE_UNDO_REVISION],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        (baseline / "node_modules").symlink_to(REPO / "node_modules")
+        times: dict[str, list[float]] = {"before": [], "now": []}
+        for round_number in range(rounds):
+            _, seconds = _easycrm(baseline, "import", str(path))
+            times["before"].append(seconds)
+            store = scratch / f"undo-store-{round_number}"
+            [summary], seconds = _easycrm(REPO, "import", str(path), "--data-dir", str(store))
+            times["now"].append(seconds)
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)], capture_output=True)
+    undone, undo_seconds = _easycrm(REPO, "undo", summary["uploadId"], "--data-dir", str(store))
+    before, now = min(times["before"]), min(times["now"])
+    return [
+        {
+            "case": f"import {path.name} recording undo vs {BEFORE_UNDO_REVISION} (fastest of {rounds})",
+            "rows": summary["rows"],
+            "seconds": round(now, 1),
+            "seconds_before_undo": round(before, 1),
+            "slowdown": round(now / before, 3),
+            "target_slowdown": UNDO_OVERHEAD_TARGET,
+            "rows_per_second": round(summary["rows"] / now, 1),
+        },
+        {
+            "case": f"undo of that import ({summary['created']} leads created, {summary['updated']} rows merged)",
+            "rows": summary["rows"],
+            "seconds": round(undo_seconds, 1),
+            "deleted": undone["undo"]["deleted"],
+            "every_created_lead_deleted": undone["undo"]["deleted"] == summary["created"],
+            "status": undone["status"],
+        },
+    ]
 
 
 def measure_reader(path: Path) -> dict:
@@ -423,10 +487,18 @@ def main() -> int:
     parser.add_argument("--hostile-only", action="store_true", help="only the hostile-file reads")
     parser.add_argument("--imports-only", action="store_true", help="only the handlers' import times")
     parser.add_argument("--llm-only", action="store_true", help="only the stand-in model cases (5,000 and --rows)")
+    parser.add_argument("--undo-rows", type=int, default=10_000, help="rows of the undo cases' CSV (10000)")
+    parser.add_argument("--undo-only", action="store_true", help="only the undo cases")
     args = parser.parse_args()
     results = measure_handler_imports()
     if args.imports_only:
         print_table(results)
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        path = write_csv(Path(scratch) / f"messy-{args.undo_rows}.csv", messy_leads(args.undo_rows, seed=5).rows)
+        results += measure_undo(path, Path(scratch))
+    if args.undo_only:
+        _save(results)
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         for rows in sorted({5_000, args.rows}):
@@ -461,9 +533,23 @@ def _save(results: list[dict]) -> None:
     if llm:
         print()
         print_table(llm, LLM_COLUMNS)
+    undo = [row for row in results if "slowdown" in row or "every_created_lead_deleted" in row]
+    if undo:
+        print()
+        print_table(undo, UNDO_COLUMNS)
     print(f"\nwritten to {RESULTS.relative_to(REPO)}")
 
 
+UNDO_COLUMNS = [
+    "case",
+    "rows",
+    "seconds",
+    "seconds_before_undo",
+    "slowdown",
+    "target_slowdown",
+    "deleted",
+    "every_created_lead_deleted",
+]
 LLM_COLUMNS = [
     "case",
     "rows",

@@ -26,6 +26,9 @@ CLI_OWNER_CLAIMS = {"sub": "local-cli", "email": "cli@localhost", "cognito:usern
 SUMMARY_FIELDS = ("fileName", "uploadId", "status", "rows", "created", "updated", "rejected", "failed", "cancelled")
 FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
 NEEDS_REVIEW = "needs_review"  # a reviewed upload's proposed mapping waits for its owner (uploads/review.py)
+UNDONE = "undone"
+UNDO_ENDS = FINAL | {UNDONE}  # undone, or back where it was when the undo could not start (easycrm.undo)
+UNDO_COUNTS = ("deleted", "restored", "conflicts", "failed")
 SAMPLE_WORKBOOK = Path(__file__).resolve().parents[2] / "samples" / "leads-sample.xlsx"
 DEMO_USER = "demo@example.com"
 
@@ -178,6 +181,33 @@ def command_import(args: argparse.Namespace) -> int:
     unfinished = [result for result in results if result["status"] not in FINAL]
     refused = [item for item in started if item.get("mappingRefused")]
     return 1 if unfinished or refused else 0
+
+
+def command_undo(args: argparse.Namespace) -> int:
+    """POST /uploads/{uploadId}/undo as the demo user (an admin, so any import of the store), then wait
+    for the undo queue to finish it."""
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    stack = LocalStack(_parameter_overrides(args.parameter_overrides), data_dir=args.data_dir)
+    with contextlib.redirect_stdout(sys.stderr), stack:
+        demo = add_demo_user(stack)
+        stack.start_workers()
+        status, body = call_api(stack, "POST", f"/uploads/{args.upload_id}/undo", demo.claims)
+        if status != 202:
+            print(f"easycrm: {args.upload_id}: {body['error']['message']}", file=sys.stderr)
+            return 2
+        record = wait_for_states([args.upload_id], UNDO_ENDS, args.timeout)[args.upload_id]
+    result = {field: record.get(field) for field in ("fileName", "uploadId", "status")}
+    result["undo"] = {name: record.get("undo", {}).get(name, 0) for name in UNDO_COUNTS}
+    if record.get("undo", {}).get("error"):
+        result["undo"]["error"] = record["undo"]["error"]
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        counts = ", ".join(f"{result['undo'][name]} {name}" for name in UNDO_COUNTS)
+        print(f"{result['fileName']} ({result['uploadId']}): {result['status']} — {counts}")
+        if result["undo"].get("error"):
+            print(f"  {result['undo']['error']}")
+    return 0 if result["status"] == UNDONE else 1
 
 
 def read_mapping_choice(path: Path) -> dict:
@@ -444,6 +474,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mapping.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     mapping.set_defaults(run=command_mapping)
+
+    undo = commands.add_parser(
+        "undo", help="undo a finished import: delete the leads it created, restore those it changed"
+    )
+    undo.add_argument("upload_id", metavar="UPLOAD_ID", help="the upload's id (import prints it; so does the web app)")
+    undo.add_argument("--json", action="store_true", help="print the result as JSON")
+    undo.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the undo (3600)")
+    undo.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        metavar="PATH",
+        help="the store the import is in (.easycrm/ at the repository root, as for serve)",
+    )
+    undo.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
+    undo.set_defaults(run=command_undo)
 
     invoke = commands.add_parser("invoke", help="run one function's real handler with an event (like sam local invoke)")
     invoke.add_argument("function", metavar="FUNCTION", help="folder name (lead_splitter) or logical id")

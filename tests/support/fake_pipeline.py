@@ -23,6 +23,9 @@ from easycrm.importing.splitter import UploadSplitter
 from easycrm.importing.value_advice import ValueAdvisor
 from easycrm.models import ADMINS_GROUP, Caller
 from easycrm.settings import Settings
+from easycrm.undo.messages import UndoMessage
+from easycrm.undo.request import UndoRequests
+from easycrm.undo.worker import ImportUndoer
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.review import MappingReview
 from easycrm.uploads.service import UploadStatusService
@@ -81,6 +84,9 @@ class FakePipeline:
     importer: BatchImporter
     status: UploadStatusService
     review: MappingReview
+    undo_queue: FakeBatchQueue
+    undo_requests: UndoRequests
+    undoer: ImportUndoer
 
     @classmethod
     def build(cls, *, batch_size: int = 3, llm: FakeLanguageModel | None = None, **settings: object) -> FakePipeline:
@@ -91,6 +97,7 @@ class FakePipeline:
         accounting = UploadAccounting(statuses, ledger, files)
         saved_mappings = FakeSavedMappings()
         value_cache = FakeValueCache()
+        undo_queue = FakeBatchQueue()
         return cls(
             settings=current,
             clock=clock,
@@ -104,8 +111,11 @@ class FakePipeline:
             value_cache=value_cache,
             accounting=accounting,
             importer=BatchImporter(current, leads, accounting, value_cache if llm is not None else None),
-            status=UploadStatusService(statuses, files, accounting),
+            status=UploadStatusService(statuses, files, accounting, current.undo_window_days, clock=clock),
             review=MappingReview(statuses, files, saved_mappings),
+            undo_queue=undo_queue,
+            undo_requests=UndoRequests(statuses, undo_queue, current.undo_window_days, clock=clock),
+            undoer=ImportUndoer(statuses, leads, files, undo_queue),
         )
 
     def splitter(self) -> UploadSplitter:
@@ -169,6 +179,22 @@ class FakePipeline:
         upload_id = self.upload(file_name, content, owner)
         self.split(upload_id)
         self.deliver(self.receive())
+        return self.record(upload_id)
+
+    def work_undo_queue(self) -> list[UndoMessage]:
+        """Handle every undo message until the queue is empty (the batches a plan sends included)."""
+        handled = []
+        while bodies := self.undo_queue.receive():
+            for body in bodies:
+                message = UndoMessage.from_body(body)
+                self.undoer.handle(message)
+                handled.append(message)
+        return handled
+
+    def undo(self, upload_id: str, caller: Caller = OWNER) -> dict:
+        """POST /uploads/{uploadId}/undo, then the undo queue worked to the end; the record then."""
+        self.undo_requests.request(caller, upload_id)
+        self.work_undo_queue()
         return self.record(upload_id)
 
     def record(self, upload_id: str) -> dict:

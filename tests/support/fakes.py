@@ -24,6 +24,7 @@ import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import reduce
 from typing import Any, BinaryIO
 
 from easycrm.adapters.batch_ledger import SHARD_BATCHES, LedgerTotals, shard_key
@@ -33,15 +34,16 @@ from easycrm.adapters.file_store import (
     REJECT_COLUMNS,
     REJECT_PARTS_PREFIX,
     REJECTS_REPORT_KEY,
+    UNDO_PLAN_KEY,
     review_key,
 )
 from easycrm.adapters.lead_repository import to_lead
 from easycrm.importing.dedup import SourceRef, lead_id_for
 from easycrm.leads.queries import LeadQuery, sort_value
 from easycrm.leads.safe_csv import SafeCsvEncoder
-from easycrm.leads.writes import MAX_SOURCES
-from easycrm.models import LEAD_FIELDS, PHONE_UNPARSEABLE
-from easycrm.uploads.states import COUNTERS, FINAL_STATES, BatchOutcome, UploadState
+from easycrm.leads.writes import LeadWrite, plan_merge
+from easycrm.undo.revert import LeadOutcome, plan_revert
+from easycrm.uploads.states import COUNTERS, FINAL_STATES, UNDO_COUNTERS, BatchOutcome, UploadState
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 OPEN_KEY = "open"
@@ -107,6 +109,12 @@ class FakeUploadRecords:
 
     def list_for_owner(self, owner: str, limit: int = 50) -> list[dict]:
         return [_public(item) for item in self._by_owner(owner)[:limit]]
+
+    def list_for_team(self, limit: int = 50) -> list[dict]:
+        every = sorted(
+            self.items.values(), key=lambda item: (item["createdAt"], self._created[item["uploadId"]]), reverse=True
+        )
+        return [_public(item) for item in every[:limit]]
 
     def upload_names_for_owner(self, owner: str) -> list[dict]:
         return [{"uploadId": item["uploadId"], "fileName": item["fileName"]} for item in self._by_owner(owner)]
@@ -312,6 +320,60 @@ class FakeUploadRecords:
         item.setdefault("llmError", message)
         item["updatedAt"] = self.clock.iso()
 
+    # undo ----------------------------------------------------------------------------------------
+    def start_undo(self, upload_id: str, *, seen_status: str, requested_by: str) -> dict | None:
+        def change(item: dict) -> None:
+            item["status"] = UploadState.UNDOING.value
+            item["undo"] = {
+                **dict.fromkeys(UNDO_COUNTERS, 0),
+                "requestedBy": requested_by,
+                "requestedAt": self.clock.iso(),
+                "from": seen_status,
+            }
+
+        return self._update(upload_id, lambda item: item.get("status") == seen_status, change)
+
+    def withdraw_undo(self, upload_id: str, error: str) -> dict | None:
+        def change(item: dict) -> None:
+            item["status"] = item["undo"]["from"]
+            item["undo"]["error"] = error
+
+        return self._update(
+            upload_id, lambda item: item.get("status") == UploadState.UNDOING and "undoBatches" not in item, change
+        )
+
+    def plan_undo(self, upload_id: str, *, batches: int, plan_key: str) -> dict | None:
+        def change(item: dict) -> None:
+            item.update(undoBatches=batches, undoCompletedBatches=0, undoPlanKey=plan_key)
+
+        return self._update(
+            upload_id, lambda item: item.get("status") == UploadState.UNDOING and "undoBatches" not in item, change
+        )
+
+    def add_undo_batch(self, upload_id: str, batch_index: int, counts: dict[str, int]) -> dict | None:
+        def change(item: dict) -> None:
+            item["undoCompletedBatches"] = item.get("undoCompletedBatches", 0) + 1
+            item["undoDoneBatches"] = item.get("undoDoneBatches", set()) | {batch_index}
+            for counter, count in counts.items():
+                item["undo"][counter] += count
+
+        def condition(item: dict) -> bool:
+            return item.get("status") == UploadState.UNDOING and batch_index not in item.get("undoDoneBatches", ())
+
+        return self._update(upload_id, condition, change)
+
+    def finish_undo(self, upload_id: str) -> dict | None:
+        def change(item: dict) -> None:
+            item["status"] = UploadState.UNDONE.value
+            item["undo"]["finishedAt"] = self.clock.iso()
+
+        def condition(item: dict) -> bool:
+            return item.get("status") == UploadState.UNDOING and item.get("undoCompletedBatches") == item.get(
+                "undoBatches"
+            )
+
+        return self._update(upload_id, condition, change)
+
     def _update(self, upload_id: str, condition: Callable[[dict], bool], change: Callable[[dict], None]) -> dict | None:
         """A conditional UpdateItem with ReturnValues=ALL_NEW: every condition of the adapter's writes fails
         on a missing item. The change is made on a copy and kept only if it completes."""
@@ -326,7 +388,7 @@ class FakeUploadRecords:
 
 
 def _public(item: dict) -> dict:
-    return copy.deepcopy({key: value for key, value in item.items() if key != "openKey"})
+    return copy.deepcopy({key: value for key, value in item.items() if key not in ("openKey", "undoDoneBatches")})
 
 
 def _updated(item: dict) -> str:
@@ -420,6 +482,7 @@ class FakeLeadStore:
         self.revision = 0  # moves with every call of merge_rows
         self.merged: list[tuple[str, SourceRef]] = []  # (dedup key, source) of every row merged, redeliveries too
         self.merge_error: Exception | None = None  # set it and every row's write raises it (a broken table)
+        self.keep_since = ""  # undo entries first written before this are dropped (the undo window's start)
         self.queries: list[LeadQuery] = []
         self.whole_list_reads: list[str] = []
 
@@ -441,45 +504,39 @@ class FakeLeadStore:
         return created
 
     def _merge(self, key: str, lead: dict[str, str], source: SourceRef) -> tuple[bool, bool]:
+        """The repository's write, worked out by the same plan_merge, applied to the stored dict."""
         if self.merge_error is not None:
             raise self.merge_error
         lead_id = lead_id_for(key)
         if lead_id not in self.items and any(view["leadId"] == lead_id for view in self.leads):
             raise AssertionError(f"lead {lead_id} was given to the fake, not merged: it cannot be merged into")
-        token = source.token()
-        now = self.clock.iso()
-        values = {field: lead[field] for field in LEAD_FIELDS if lead.get(field)}
-        stored = self.items.get(lead_id)
-        if stored is None:
-            origin = {
-                "createdBy": token,
-                "dedupKey": key,
-                "uploadId": source.upload_id,
-                "sourceFile": source.file_name,
-                "sourceRow": source.row,
-                "_worksheet": source.worksheet or "",
-            }
-            item = {"leadId": lead_id, "createdAt": now, "updatedAt": now, "origin": origin, **values}
-            item.update(sources={token}, uploadIds={source.upload_id})
-            created = inserted = True
-        else:
-            item = copy.deepcopy(stored)
-            item["updatedAt"] = now
-            for field, value in values.items():
-                if not (field == "phone" and value == PHONE_UNPARSEABLE and "phone" in item):
-                    item[field] = value  # an unparseable phone never replaces a number
-            item["uploadIds"].add(source.upload_id)
-            inserted = False
-            if len(item["sources"]) < MAX_SOURCES:
-                item["sources"].add(token)
-                created = item["origin"]["createdBy"] == token  # the creating row, redelivered
-            else:
-                item["sourcesOmitted"] = item.get("sourcesOmitted", 0) + 1
-                created = False
-        self.items[lead_id] = item
-        self._show(to_lead(item))
+        plan = plan_merge(self.items.get(lead_id), key, lead, source, now=self.clock.iso(), keep_since=self.keep_since)
+        self._store(lead_id, apply_write(self.items.get(lead_id), plan.write))
         self.merged.append((key, source))
-        return created, inserted
+        return plan.created, plan.inserted
+
+    # UndoableLeads -------------------------------------------------------------------------------
+    def leads_of_upload(self, upload_id: str) -> list[str]:
+        return [lead_id for lead_id, item in self.items.items() if upload_id in item.get("uploadIds", ())]
+
+    def revert_upload(self, upload_id: str, lead_ids: list[str]) -> list[LeadOutcome]:
+        outcomes = []
+        for lead_id in lead_ids:
+            plan = plan_revert(self.items.get(lead_id), upload_id, lead_id=lead_id, now=self.clock.iso())
+            if plan.write is not None:
+                self._store(lead_id, apply_write(self.items.get(lead_id), plan.write))
+                self.lead_count -= plan.write.delete_item
+            outcomes.append(plan.outcome)
+        self.revision += 1
+        return outcomes
+
+    def _store(self, lead_id: str, item: dict | None) -> None:
+        if item is None:
+            self.items.pop(lead_id, None)
+            self.leads = [view for view in self.leads if view["leadId"] != lead_id]
+        else:
+            self.items[lead_id] = item
+            self._show(to_lead(item))
 
     def _show(self, view: dict) -> None:
         for position, shown in enumerate(self.leads):
@@ -529,6 +586,28 @@ class FakeLeadStore:
 # --- Files -----------------------------------------------------------------------------------------
 
 
+def apply_write(item: dict | None, write: LeadWrite) -> dict | None:
+    """A LeadWrite applied as DynamoDB applies its expressions (the condition is the caller's to check)."""
+    if write.delete_item:
+        return None
+    stored = copy.deepcopy(item) if item is not None else {"leadId": write.lead_id}
+    for path, value in write.sets.items():
+        *parents, name = path
+        reduce(lambda inner, key: inner[key], parents, stored)[name] = copy.deepcopy(value)
+    for path in write.removes:
+        *parents, name = path
+        reduce(lambda inner, key: inner[key], parents, stored).pop(name, None)
+    for name, values in write.adds.items():
+        stored[name] = set(stored.get(name, set())) | values
+    for name, values in write.deletes.items():
+        remaining = set(stored.get(name, set())) - values
+        if remaining:
+            stored[name] = remaining
+        else:  # DynamoDB has no empty sets
+            stored.pop(name, None)
+    return stored
+
+
 class NoSuchKey(KeyError):
     """S3 answers 404 for a missing object."""
 
@@ -546,6 +625,14 @@ class FakeFiles:
 
     def presigned_post(self, key: str, *, max_bytes: int, expires_in: int) -> dict:
         return {"url": f"https://{self.bucket}.s3.fake/", "fields": {"key": key, "max-bytes": str(max_bytes)}}
+
+    def put_undo_plan(self, upload_id: str, plan_id: str, lead_ids: list[str]) -> str:
+        key = UNDO_PLAN_KEY.format(upload_id=upload_id, plan_id=plan_id)
+        self.objects[key] = json.dumps(lead_ids).encode("utf-8")
+        return key
+
+    def get_undo_plan(self, key: str) -> list[str]:
+        return json.loads(self._object(key))
 
     def presigned_get(self, key: str, *, expires_in: int = 900, download_name: str | None = None) -> str:
         link = f"https://{self.bucket}.s3.fake/{key}?expires={expires_in}"

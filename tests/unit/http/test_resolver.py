@@ -258,6 +258,7 @@ ROUTE_STATUSES = {
     ("post", "/status/{uploadId}/force-complete"): {200, 403, 404, 409},
     ("get", "/uploads/{uploadId}/mapping"): {200, 404, 409},
     ("put", "/uploads/{uploadId}/mapping"): {202, 404, 409, 413, 415},
+    ("post", "/uploads/{uploadId}/undo"): {202, 404, 409},
     ("get", "/leads"): {200},
     ("get", "/leads/summary"): {200},
     ("get", "/leads/{leadId}"): {200, 404},

@@ -6,6 +6,7 @@ one (404). The work itself runs on the undo queue (easycrm.undo.worker).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from easycrm.errors import Conflict, NotFound
@@ -24,12 +25,12 @@ CHANGING = "This upload is changing right now. Please try again."
 NOT_QUEUED = "The undo could not be queued; nothing was undone. Please try again."
 
 
-def may_undo(caller: Caller, record: dict, window_days: int) -> bool:
+def may_undo(caller: Caller, record: dict, window_days: int, now: datetime) -> bool:
     """Whether this caller may undo this upload now (what the web app offers)."""
-    return (caller.is_admin or record.get("owner") == caller.sub) and _refusal(record, window_days) is None
+    return (caller.is_admin or record.get("owner") == caller.sub) and _refusal(record, window_days, now) is None
 
 
-def _refusal(record: dict, window_days: int) -> str | None:
+def _refusal(record: dict, window_days: int, now: datetime) -> str | None:
     status = record.get("status")
     if status in ALREADY:
         return ALREADY[UploadState(status)]
@@ -37,7 +38,7 @@ def _refusal(record: dict, window_days: int) -> str | None:
         return NOT_FINISHED
     if status == UploadState.FAILED and not (record.get("created") or record.get("updated")):
         return NOTHING_IMPORTED
-    oldest = (datetime.now(UTC) - timedelta(days=window_days)).isoformat(timespec="milliseconds")
+    oldest = (now - timedelta(days=window_days)).isoformat(timespec="milliseconds")
     if str(record.get("createdAt", "")) < oldest.replace("+00:00", "Z"):
         # Each lead forgets what an import changed after this long (easycrm.undo.entries).
         return f"Imports can be undone for {window_days} days; this one is older."
@@ -45,17 +46,24 @@ def _refusal(record: dict, window_days: int) -> str | None:
 
 
 class UndoRequests:
-    def __init__(self, statuses: UploadRecords, queue: BatchSender, window_days: int):
+    def __init__(
+        self,
+        statuses: UploadRecords,
+        queue: BatchSender,
+        window_days: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.statuses = statuses
         self.queue = queue
         self.window_days = window_days
+        self.clock = clock
 
     def request(self, caller: Caller, upload_id: str) -> dict:
         """undoing, and the plan queued; the record as it is then."""
         record = self.statuses.get(upload_id)
         if record is None or not (caller.is_admin or record.get("owner") == caller.sub):
             raise NotFound("There is no such upload.")
-        refusal = _refusal(record, self.window_days)
+        refusal = _refusal(record, self.window_days, self.clock())
         if refusal:
             raise Conflict(refusal)
         started = self.statuses.start_undo(upload_id, seen_status=record["status"], requested_by=caller.email)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-from easycrm.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from easycrm.observability import logger, metrics
 from easycrm.ports import BatchSender, Files, UndoableLeads, UploadRecords
 from easycrm.undo.messages import PLAN, UndoMessage
 from easycrm.undo.revert import LeadOutcome
@@ -78,6 +80,8 @@ class ImportUndoer:
         if record is None:
             logger.info("Undo batch already counted", extra={"uploadId": message.upload_id})
             return
+        for counter, count in counts.items():
+            metrics.add_metric(name=f"UndoLeads{counter.capitalize()}", unit=MetricUnit.Count, value=count)
         if record.get("undoCompletedBatches") == record.get("undoBatches"):
             self.statuses.finish_undo(message.upload_id)
             logger.info("Upload undone", extra={"uploadId": message.upload_id, **record.get("undo", {})})

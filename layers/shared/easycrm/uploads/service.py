@@ -6,6 +6,8 @@ ids cannot be probed. Only force-complete reaches past ownership, and only for a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import cast
 
 from easycrm.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -60,11 +62,19 @@ def _already_finished() -> Conflict:
 
 
 class UploadStatusService:
-    def __init__(self, statuses: UploadRecords, files: Files, accounting: UploadAccounting, undo_window_days: int):
+    def __init__(
+        self,
+        statuses: UploadRecords,
+        files: Files,
+        accounting: UploadAccounting,
+        undo_window_days: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.statuses = statuses
         self.files = files
         self.accounting = accounting
         self.undo_window_days = undo_window_days
+        self.clock = clock
 
     def list_uploads(self, caller: Caller, limit: int, scope: str | None = None) -> list[dict]:
         """The caller's uploads (scope `mine`, the default), or the whole team's (`team`: the import
@@ -136,7 +146,7 @@ class UploadStatusService:
         view = {field: record[field] for field in PUBLIC_FIELDS if field in record}
         view["cancelRequested"] = bool(record.get("cancelRequested"))
         view["progress"] = progress_percent(record)
-        view["canUndo"] = may_undo(caller, record, self.undo_window_days)
+        view["canUndo"] = may_undo(caller, record, self.undo_window_days, self.clock())
         if "undo" in record:
             undo = {name: value for name, value in record["undo"].items() if name != "from"}
             undo["progress"] = undo_progress_percent(record)
