@@ -4,9 +4,9 @@ same plan_merge and plan_revert the repository applies, applied to dicts)."""
 from __future__ import annotations
 
 import pytest
-
 from easycrm.importing.dedup import SourceRef, dedup_key, lead_id_for
 from easycrm.undo.revert import LeadOutcome
+
 from tests.support.fakes import FakeLeadStore
 
 EMAIL = "ann@example.com"

@@ -4,10 +4,10 @@ plan and its batches, redeliveries, and batches out of retries."""
 from __future__ import annotations
 
 import pytest
-
 from easycrm.errors import Conflict, NotFound
 from easycrm.undo.messages import BATCH, PLAN, UndoMessage
 from easycrm.undo.worker import LEADS_PER_BATCH
+
 from tests.support.fake_pipeline import ADMIN, OWNER, STRANGER, FakePipeline, csv_bytes, emails
 
 
