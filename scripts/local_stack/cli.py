@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -196,7 +197,7 @@ def command_undo(args: argparse.Namespace) -> int:
             print(f"easycrm: {args.upload_id}: {body['error']['message']}", file=sys.stderr)
             return 2
         record = wait_for_states([args.upload_id], UNDO_ENDS, args.timeout)[args.upload_id]
-    result = {field: record.get(field) for field in ("fileName", "uploadId", "status")}
+    result: dict[str, Any] = {field: record.get(field) for field in ("fileName", "uploadId", "status")}
     result["undo"] = {name: record.get("undo", {}).get(name, 0) for name in UNDO_COUNTS}
     if record.get("undo", {}).get("error"):
         result["undo"]["error"] = record["undo"]["error"]

@@ -8,8 +8,10 @@ of an upload in flight are gone when the server stops. At the next start, before
 - an upload waiting for its review (`needs_review`) keeps waiting;
 - an upload whose batches were queued (`processing`) is closed as failed, keeping what its batches
   imported: every row is accounted, the rows no batch reached count as failed;
-- an upload whose file never arrived is closed as failed with nothing imported.
-In AWS none of this is needed: queues keep their messages, and the sweeper closes what stalls.
+- an upload whose file never arrived is closed as failed with nothing imported;
+- an undo in progress (`undoing`) is resumed: its plan is sent again, and finishes it.
+In AWS none of this is needed: queues keep their messages, and the sweeper closes (or resumes) what
+stalls.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ def settle_interrupted_uploads(stack) -> dict[str, str]:
     outcomes: dict[str, str] = {}
     for candidate in statuses.open_uploads(updated_before=now):
         record = statuses.get(candidate["uploadId"])
+        if record is not None and record["status"] == UploadState.UNDOING:
+            if wiring.undo_requests().resume(record):
+                outcomes[record["uploadId"]] = "undo resumed"
+            continue
         if record is None or is_final(record["status"]):
             continue
         if record["status"] == UploadState.NEEDS_REVIEW:

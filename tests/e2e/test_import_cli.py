@@ -117,6 +117,34 @@ def test_two_overlapping_files_at_once_give_one_lead_per_person(tmp_path):
     assert sorted(row["leadId"] for row in exported) == sorted(lead["leadId"] for lead in leads)
 
 
+def test_undo_takes_an_import_back_in_the_store_of_data_dir(tmp_path):
+    store = tmp_path / "store"
+    first = write_csv(
+        tmp_path / "first.csv", [["Email", "Company"], ["a@example.com", "Acme"], ["b@example.com", "Acme"]]
+    )
+    second = write_csv(
+        tmp_path / "second.csv", [["Email", "Company"], ["b@example.com", "Initech"], ["c@example.com", "Initech"]]
+    )
+    imported = easycrm("import", str(first), str(second), "--json", "--data-dir", str(store))
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    first_id, second_id = (summary["uploadId"] for summary in json.loads(imported.stdout))
+
+    undone = easycrm("undo", second_id, "--data-dir", str(store))
+    assert undone.returncode == 0, undone.stderr[-3000:]
+    assert undone.stdout.strip() == (f"second.csv ({second_id}): undone — 1 deleted, 1 restored, 0 conflicts, 0 failed")
+    again = easycrm("undo", second_id, "--data-dir", str(store))
+    assert again.returncode == 2 and "undone already" in again.stderr
+    unknown = easycrm("undo", "0" * 32, "--data-dir", str(store))
+    assert unknown.returncode == 2 and "no such upload" in unknown.stderr
+
+    dump = tmp_path / "leads.json"
+    undone = easycrm("undo", first_id, "--json", "--data-dir", str(store))
+    assert json.loads(undone.stdout)["undo"] == {"deleted": 2, "restored": 0, "conflicts": 0, "failed": 0}
+    empty = write_csv(tmp_path / "none.csv", [["Email"], ["not-an-email"]])
+    listed = easycrm("import", str(empty), "--json", "--data-dir", str(store), "--dump-leads", str(dump))
+    assert listed.returncode == 0 and json.loads(dump.read_text()) == []
+
+
 def test_human_summary_and_missing_file(tmp_path):
     path = write_csv(tmp_path / "few.csv", [["Email", "Name"], ["a@example.com", "A"], ["nope", "B"]])
     result = easycrm("import", str(path))
@@ -140,6 +168,8 @@ def test_human_summary_and_missing_file(tmp_path):
             "events/sqs-split-failure.json",
             lambda out: out == {"closed": {"0f8fad5bd9cb469fa16570867728950e": "failed"}},
         ),
+        # The sample's upload is seeded `uploading`: the plan is dropped, and the message handled.
+        ("import_undoer", "events/sqs-undo-plan.json", lambda out: out == {"batchItemFailures": []}),
     ],
 )
 def test_invoke_runs_the_real_handler_with_a_sample_event(function, event, check):

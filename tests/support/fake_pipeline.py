@@ -136,7 +136,9 @@ class FakePipeline:
         )
 
     def sweeper(self) -> UploadSweeper:
-        return UploadSweeper(self.statuses, self.accounting, self.queue, self.bounds(), clock=self.clock)
+        return UploadSweeper(
+            self.statuses, self.accounting, self.queue, self.bounds(), self.undo_requests, clock=self.clock
+        )
 
     def bounds(self) -> StallBounds:
         return StallBounds.from_settings(self.settings, PRESIGNED_POST_SECONDS)

@@ -324,6 +324,7 @@ class FakeUploadRecords:
     def start_undo(self, upload_id: str, *, seen_status: str, requested_by: str) -> dict | None:
         def change(item: dict) -> None:
             item["status"] = UploadState.UNDOING.value
+            item["openKey"] = OPEN_KEY
             item["undo"] = {
                 **dict.fromkeys(UNDO_COUNTERS, 0),
                 "requestedBy": requested_by,
@@ -337,10 +338,17 @@ class FakeUploadRecords:
         def change(item: dict) -> None:
             item["status"] = item["undo"]["from"]
             item["undo"]["error"] = error
+            item.pop("openKey", None)
 
         return self._update(
             upload_id, lambda item: item.get("status") == UploadState.UNDOING and "undoBatches" not in item, change
         )
+
+    def touch_undo(self, upload_id: str, seen_updated_at: str) -> dict | None:
+        def condition(item: dict) -> bool:
+            return item.get("status") == UploadState.UNDOING and item.get("updatedAt") == seen_updated_at
+
+        return self._update(upload_id, condition, lambda item: None)
 
     def plan_undo(self, upload_id: str, *, batches: int, plan_key: str) -> dict | None:
         def change(item: dict) -> None:
@@ -366,6 +374,7 @@ class FakeUploadRecords:
         def change(item: dict) -> None:
             item["status"] = UploadState.UNDONE.value
             item["undo"]["finishedAt"] = self.clock.iso()
+            item.pop("openKey", None)
 
         def condition(item: dict) -> bool:
             return item.get("status") == UploadState.UNDOING and item.get("undoCompletedBatches") == item.get(

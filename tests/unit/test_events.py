@@ -57,6 +57,16 @@ def test_sqs_event_comes_from_the_lead_processing_queue(template):
     assert int(record["attributes"]["ApproximateReceiveCount"]) >= 1
 
 
+def test_undo_event_comes_from_the_undo_queue_and_is_an_undo_plan(template):
+    from easycrm.undo.messages import PLAN, UndoMessage
+
+    (record,) = load("sqs-undo-plan.json")["Records"]
+    queue_name = template.resolve(template.resources["UndoQueue"]["Properties"]["QueueName"])
+    assert record["eventSourceARN"] == f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"
+    message = UndoMessage.from_body(json.loads(record["body"]))
+    assert message.kind == PLAN and UPLOAD_ID.fullmatch(message.upload_id)
+
+
 def test_sqs_event_body_is_a_valid_batch_message():
     (record,) = load("sqs-lead-batch.json")["Records"]
     message = BatchMessage.from_body(json.loads(record["body"]))

@@ -145,7 +145,12 @@ class UploadRecords(Protocol):
     # undo (easycrm.undo): from a state where the import ended to undoing to undone ----------------
     def start_undo(self, upload_id: str, *, seen_status: str, requested_by: str) -> dict | None:
         """`seen_status` → undoing with `undo` {deleted, restored, conflicts, failed: 0, requestedBy,
-        requestedAt, from}; None when the status is no longer `seen_status`."""
+        requestedAt, from}; None when the status is no longer `seen_status`. Listed by `open_uploads`
+        until `finish_undo` or `withdraw_undo`."""
+        ...
+
+    def touch_undo(self, upload_id: str, seen_updated_at: str) -> dict | None:
+        """Move an undoing record's updatedAt on, if it is still `seen_updated_at` (one resumer wins)."""
         ...
 
     def withdraw_undo(self, upload_id: str, error: str) -> dict | None:

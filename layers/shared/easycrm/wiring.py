@@ -121,7 +121,7 @@ def sweeper() -> UploadSweeper:
     from easycrm.uploads.sweeper import StallBounds, UploadSweeper
 
     bounds = StallBounds.from_settings(settings(), PRESIGNED_POST_SECONDS)
-    return UploadSweeper(statuses(), accounting(), BatchQueue(settings().queue_url), bounds)
+    return UploadSweeper(statuses(), accounting(), BatchQueue(settings().queue_url), bounds, undo_requests())
 
 
 # --- undo -------------------------------------------------------------------------------------------

@@ -31,7 +31,10 @@ def sweeper_at(wiring, moment: datetime):
 
     bounds = StallBounds.from_settings(wiring.settings(), PRESIGNED_POST_SECONDS)
     queue = BatchQueue(wiring.settings().queue_url)
-    return UploadSweeper(wiring.statuses(), wiring.accounting(), queue, bounds, clock=lambda: moment), bounds
+    sweeper = UploadSweeper(
+        wiring.statuses(), wiring.accounting(), queue, bounds, wiring.undo_requests(), clock=lambda: moment
+    )
+    return sweeper, bounds
 
 
 def updated_at(wiring, upload_id: str) -> datetime:

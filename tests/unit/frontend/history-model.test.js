@@ -12,6 +12,7 @@ import {
   showsCounts,
   undoByline,
   undoConsequences,
+  undoFailureText,
   undoHadFailures,
   undoProgressOf,
   undoProgressText,
@@ -158,6 +159,18 @@ describe('an undo under way and done', () => {
     assert.equal(undoHadFailures({ undo: { failed: 4 } }), true);
     assert.equal(undoHadFailures({ undo: { failed: 0 } }), false);
     assert.equal(undoHadFailures({}), false);
+  });
+
+  it('says why an undo did not start, once the import is back as it was', () => {
+    const undo = { deleted: 0, restored: 0, error: 'The undo queue could not be reached.' };
+    assert.equal(
+      undoFailureText({ status: 'completed', canUndo: true, undo }),
+      'The undo did not start: The undo queue could not be reached.',
+    );
+    assert.equal(undoFailureText({ status: 'undoing', undo }), '');
+    assert.equal(undoFailureText({ status: 'completed', undo: { error: ' ' } }), '');
+    assert.equal(undoFailureText({ status: 'completed' }), '');
+    assert.equal(undoFailureText(null), '');
   });
 
   it('says who asked for it and when', () => {

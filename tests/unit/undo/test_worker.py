@@ -171,3 +171,24 @@ def test_an_import_with_no_lead_left_is_undone_at_once(pipeline):
     upload_id = pipeline.run("rejects.csv", csv_bytes([["Email"], ["not-an-email"]]))["uploadId"]
     record = pipeline.undo(upload_id)
     assert (record["status"], record["undoBatches"], record["undo"]["deleted"]) == ("undone", 0, 0)
+
+
+def test_an_undo_whose_messages_were_lost_is_resumed_by_the_sweeper_and_finishes_once(pipeline):
+    upload_id = pipeline.run("a.csv", csv_bytes(emails(150)))["uploadId"]
+    pipeline.undo_requests.request(OWNER, upload_id)
+    [plan] = [UndoMessage.from_body(body) for body in pipeline.undo_queue.receive()]
+    pipeline.undoer.handle(plan)
+    first, _lost = [UndoMessage.from_body(body) for body in pipeline.undo_queue.receive()]
+    pipeline.undoer.handle(first)  # the other batch is lost with the queue
+    assert pipeline.sweeper().sweep() == {}
+    assert pipeline.undo_queue.receive() == []  # not stalled yet: nothing resent
+    pipeline.clock.advance(pipeline.bounds().undo)
+    assert pipeline.sweeper().sweep() == {}  # an undo is resumed, never closed
+    assert pipeline.sweeper().sweep() == {}  # and only once while it moves again
+    [resent] = [UndoMessage.from_body(body) for body in pipeline.undo_queue.receive()]
+    assert resent.kind == PLAN
+    pipeline.undoer.handle(resent)
+    pipeline.work_undo_queue()
+    record = pipeline.record(upload_id)
+    assert (record["status"], record["undo"]["deleted"], record["undoCompletedBatches"]) == ("undone", 150, 2)
+    assert "openKey" not in pipeline.statuses.items[upload_id]

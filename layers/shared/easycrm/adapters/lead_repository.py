@@ -194,7 +194,7 @@ class LeadRepository:
         start = datetime.now(UTC) - timedelta(days=self._undo_window_days)
         return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def _read_for_write(self, lead_ids: list[str]) -> dict[str, dict]:
+    def _read_for_write(self, lead_ids: list[str]) -> dict[str, dict | None]:
         return {item["leadId"]: item for item in self.batch_get(lead_ids, consistent=True)}
 
     def _read_one(self, lead_id: str) -> dict | None:

@@ -376,7 +376,7 @@ class UploadRepository:
         undo = {**dict.fromkeys(UNDO_COUNTERS, 0), "requestedBy": requested_by, "requestedAt": now, "from": seen_status}
         return self._update(
             upload_id,
-            UpdateExpression="SET #status = :undoing, #undo = :undo, updatedAt = :now",
+            UpdateExpression="SET #status = :undoing, #undo = :undo, updatedAt = :now, openKey = :open",
             ConditionExpression="#status = :seen",
             ExpressionAttributeNames={"#status": "status", "#undo": "undo"},
             ExpressionAttributeValues={
@@ -384,6 +384,22 @@ class UploadRepository:
                 ":seen": seen_status,
                 ":undo": undo,
                 ":now": now,
+                ":open": OPEN_KEY,  # listed for the sweeper (and a local restart) until it ends
+            },
+        )
+
+    def touch_undo(self, upload_id: str, seen_updated_at: str) -> dict | None:
+        """Mark a stalled undo as being resumed; None when it moved since `seen_updated_at` (or ended), so
+        of two sweepers only one resumes it."""
+        return self._update(
+            upload_id,
+            UpdateExpression="SET updatedAt = :now",
+            ConditionExpression="#status = :undoing AND updatedAt = :seen",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":undoing": UploadState.UNDOING.value,
+                ":seen": seen_updated_at,
+                ":now": utc_now_iso(),
             },
         )
 
@@ -395,7 +411,7 @@ class UploadRepository:
             return None
         return self._update(
             upload_id,
-            UpdateExpression="SET #status = :previous, #undo.#error = :error, updatedAt = :now",
+            UpdateExpression="SET #status = :previous, #undo.#error = :error, updatedAt = :now REMOVE openKey",
             ConditionExpression="#status = :undoing AND attribute_not_exists(undoBatches)",
             ExpressionAttributeNames={"#status": "status", "#undo": "undo", "#error": "error"},
             ExpressionAttributeValues={
@@ -453,7 +469,7 @@ class UploadRepository:
         """undoing → undone once every batch is counted; the condition lets exactly one finisher win."""
         return self._update(
             upload_id,
-            UpdateExpression="SET #status = :undone, #undo.finishedAt = :now, updatedAt = :now",
+            UpdateExpression="SET #status = :undone, #undo.finishedAt = :now, updatedAt = :now REMOVE openKey",
             ConditionExpression="#status = :undoing AND undoCompletedBatches = undoBatches",
             ExpressionAttributeNames={"#status": "status", "#undo": "undo"},
             ExpressionAttributeValues={

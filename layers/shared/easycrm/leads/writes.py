@@ -63,7 +63,9 @@ def version_of(item: dict | None) -> int | None:
     return None if item is None else int(item.get("version", 0))
 
 
-def plan_merge(before: dict | None, key: str, lead: dict[str, str], source: SourceRef, *, now: str, keep_since: str):
+def plan_merge(
+    before: dict | None, key: str, lead: dict[str, str], source: SourceRef, *, now: str, keep_since: str
+) -> MergePlan:
     """The write that merges one row into the lead for `key`, given the item as read (None: no lead yet).
 
     Non-empty incoming values overwrite, missing ones never erase, an unparseable phone never replaces a
@@ -123,7 +125,7 @@ def origin_of(source: SourceRef, key: str) -> dict:
 def index_changes(fields: dict, before: dict | None) -> tuple[dict[Path, Any], list[Path]]:
     """The index attributes for a lead whose fields are `fields`, as sets and removes against `before`."""
     sets = _index_sets(fields, before)
-    removes = [
+    removes: list[Path] = [
         (attribute,)
         for attribute, name in FILTERED_BY.items()
         if not key_value(fields.get(name)) and before is not None and attribute in before

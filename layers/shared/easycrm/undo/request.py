@@ -23,6 +23,8 @@ NOT_FINISHED = "This import has not finished yet: cancel it, or wait until it en
 NOTHING_IMPORTED = "Nothing of this import reached the leads: there is nothing to undo."
 CHANGING = "This upload is changing right now. Please try again."
 NOT_QUEUED = "The undo could not be queued; nothing was undone. Please try again."
+# = UndoQueue's VisibilityTimeout in template.yaml: how long one delivery of an undo message may run.
+UNDO_MESSAGE_SECONDS = 900
 
 
 def may_undo(caller: Caller, record: dict, window_days: int, now: datetime) -> bool:
@@ -70,10 +72,22 @@ class UndoRequests:
         if started is None:
             raise Conflict(CHANGING)
         try:
-            message = UndoMessage.plan(upload_id)
-            self.queue.add(message.message_id, message.to_text())
-            self.queue.flush()
+            self._send_plan(upload_id)
         except Exception:
             self.statuses.withdraw_undo(upload_id, NOT_QUEUED)
             raise
         return started
+
+    def resume(self, record: dict) -> bool:
+        """Send a stalled undo's plan again (its messages were lost: a local restart, a crash between
+        counting and finishing): the plan sends the batches of the list it stored, and every lead and
+        batch already done counts as before. False when the undo moved meanwhile."""
+        if self.statuses.touch_undo(record["uploadId"], record["updatedAt"]) is None:
+            return False
+        self._send_plan(record["uploadId"])
+        return True
+
+    def _send_plan(self, upload_id: str) -> None:
+        message = UndoMessage.plan(upload_id)
+        self.queue.add(message.message_id, message.to_text())
+        self.queue.flush()

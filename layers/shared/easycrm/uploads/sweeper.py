@@ -12,6 +12,8 @@ for longer than it could legitimately take:
   the queue holds no batch at all: a batch waiting behind another upload's thousands has not stalled.
   Past the queue's retention period no batch of it can be waiting any more, and it is closed anyway.
 Each close goes through UploadAccounting.close, so every row is accounted.
+An undo (`undoing`) that has not moved for longer than its messages can take is not closed but resumed:
+its plan is sent again, which finishes it without doing or counting anything twice (easycrm.undo).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from easycrm.adapters.file_store import confirmed_upload_id_from_key, upload_id_
 from easycrm.observability import logger, metrics
 from easycrm.ports import BatchBacklog, UploadRecords
 from easycrm.settings import Settings
+from easycrm.undo.request import UNDO_MESSAGE_SECONDS, UndoRequests
 from easycrm.uploads.accounting import UploadAccounting
 from easycrm.uploads.states import UploadState, is_final
 
@@ -47,6 +50,7 @@ class StallBounds:
     reading: timedelta
     processing: timedelta
     retention: timedelta  # how long a batch can wait in the queue at all
+    undo: timedelta  # an undo message's deliveries, all of them
 
     @classmethod
     def from_settings(cls, settings: Settings, presigned_post_seconds: int) -> StallBounds:
@@ -56,6 +60,7 @@ class StallBounds:
             processing=settings.max_receive_count * timedelta(seconds=settings.batch_visibility_timeout_seconds)
             + STALL_GRACE,
             retention=timedelta(seconds=settings.batch_retention_seconds) + STALL_GRACE,
+            undo=settings.max_receive_count * timedelta(seconds=UNDO_MESSAGE_SECONDS) + STALL_GRACE,
         )
 
     def for_state(self, state: str) -> tuple[timedelta, str]:
@@ -96,22 +101,30 @@ class UploadSweeper:
         accounting: UploadAccounting,
         queue: BatchBacklog,
         bounds: StallBounds,
+        undo: UndoRequests,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         self.statuses = statuses
         self.accounting = accounting
         self.queue = queue
         self.bounds = bounds
+        self.undo = undo
         self.clock = clock
 
     def sweep(self) -> dict[str, str]:
-        """Close every upload past its bound; {uploadId: final status} of those closed."""
+        """Close every upload past its bound, and resume every undo past its own; {uploadId: final status}
+        of those closed."""
         now = self.clock()
-        shortest = min(self.bounds.arrival, self.bounds.reading, self.bounds.processing)
+        shortest = min(self.bounds.arrival, self.bounds.reading, self.bounds.processing, self.bounds.undo)
         closed: dict[str, str] = {}
         queue_busy: bool | None = None  # asked once, and only when a processing upload has stalled
         for candidate in self.statuses.open_uploads(updated_before=_iso(now - shortest)):
             record = self.statuses.get(candidate["uploadId"])
+            if record is not None and record["status"] == UploadState.UNDOING:
+                if _parse_time(record["updatedAt"]) <= now - self.bounds.undo and self.undo.resume(record):
+                    logger.warning("Stalled undo resumed", extra={"uploadId": record["uploadId"]})
+                    metrics.add_metric(name="StalledUndosResumed", unit=MetricUnit.Count, value=1)
+                continue
             if record is None or is_final(record["status"]):
                 continue
             bound, why = self.bounds.for_state(record["status"])
