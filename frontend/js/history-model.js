@@ -90,6 +90,13 @@ export function undoHadFailures(view) {
   return count(undoOf(view), 'failed') > 0;
 }
 
+/** Why an undo asked for did not start (the import is back as it was, and may be undone again); "" if none. */
+export function undoFailureText(view) {
+  const reason = typeof undoOf(view).error === 'string' ? undoOf(view).error.trim() : '';
+  if (!reason || view.status === UNDOING || view.status === UNDONE) return '';
+  return `The undo did not start: ${reason}`;
+}
+
 /** Who asked for the undo and when: "Undo requested by …" while it runs, "Undone by …" once done. */
 export function undoByline(view, dateOptions) {
   const undo = undoOf(view);

@@ -13,6 +13,7 @@ import {
   offersUndo,
   showsCounts,
   undoConsequences,
+  undoFailureText,
 } from './history-model.js';
 import { createPoller } from './poll.js';
 import { renderUndo, setBadge, showCounts, statusBadge, undoPart } from './upload-parts.js';
@@ -77,7 +78,8 @@ export function createHistory({ api, onUndoStarted = () => {}, onUndone = () => 
       view,
       requesting: false, // the POST of an undo is on its way
       refused: false, // the server said this import is not the caller's to undo (404)
-      error: '',
+      undoError: '', // the server's refusal of an undo asked for here, shown until the next one
+      pollError: '',
       poller: null,
       el: { li, name, meta, badge, actions, counts, undo, error },
     };
@@ -120,7 +122,7 @@ export function createHistory({ api, onUndoStarted = () => {}, onUndone = () => 
     el.counts.hidden = !showsCounts(view);
     if (!el.counts.hidden) showCounts(el.counts, historyCounts(view));
     renderUndo(el.undo, view);
-    showText(el.error, row.error);
+    showText(el.error, [row.undoError, undoFailureText(view), row.pollError].filter(Boolean).join(' '));
   }
 
   function setView(row, view) {
@@ -183,11 +185,11 @@ export function createHistory({ api, onUndoStarted = () => {}, onUndone = () => 
       fingerprint,
       isFinal: (view) => !isUndoing(view),
       onUpdate: (view) => {
-        row.error = '';
+        row.pollError = '';
         setView(row, view);
       },
       onError: (error) => {
-        row.error = error.message;
+        row.pollError = error.message;
         render(row);
       },
       isFatal: (error) => [401, 403, 404].includes(error.status),
@@ -199,23 +201,26 @@ export function createHistory({ api, onUndoStarted = () => {}, onUndone = () => 
     row.poller.start(row.view);
   }
 
-  /** The server would not start an undo because the import moved on (409): show where it is now. */
+  /**
+   * The server would not start an undo because the import moved on (409), e.g. undone from another tab:
+   * show where it is now, follow an undo still running, and reload the leads after one that ended.
+   */
   async function reread(row) {
     try {
       const view = await api.get(`/status/${encodeURIComponent(row.uploadId)}`);
       if (!active || !view || typeof view !== 'object') return;
       setView(row, view);
-      follow(row);
-    } catch (error) {
-      if (!active || isAbort(error)) return;
-      // The refusal already shows in the row; this was only a look at what happened meanwhile.
+      if (view.status === UNDONE) onUndone(view);
+      else follow(row);
+    } catch {
+      // The refusal already shows on the row; this was only a look at what happened meanwhile.
     }
   }
 
   async function undo(row) {
     if (row.requesting || !offersUndo(row.view)) return;
     row.requesting = true;
-    row.error = '';
+    row.undoError = '';
     render(row);
     try {
       const view = await api.post(`/uploads/${encodeURIComponent(row.uploadId)}/undo`);
@@ -228,7 +233,7 @@ export function createHistory({ api, onUndoStarted = () => {}, onUndone = () => 
     } catch (error) {
       if (!active || isAbort(error)) return;
       row.requesting = false;
-      row.error = error.message;
+      row.undoError = error.message;
       if (error.status === 404) row.refused = true;
       render(row);
       if (error.status === 409) reread(row);

@@ -4,6 +4,7 @@
 import { byId, h, replace, safeHttpUrl, showText } from './dom.js';
 import { isAbort, s3ErrorMessage } from './errors.js';
 import { formatBytes, formatDateTime, formatNumber, percentText } from './format.js';
+import { undoFailureText } from './history-model.js';
 import { createPoller } from './poll.js';
 import { createReview } from './review.js';
 import { progressBar, renderUndo, setBadge, setProgress, showCounts, statusBadge, undoPart } from './upload-parts.js';
@@ -348,7 +349,7 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     else el.report.removeAttribute('href');
 
     // Errors in words.
-    const problems = [row.error, view?.error, row.cancelError, row.pollError].filter(Boolean);
+    const problems = [row.error, view?.error, undoFailureText(view), row.cancelError, row.pollError].filter(Boolean);
     showText(el.error, [...new Set(problems)].join(' '));
     const warnings = [...(Array.isArray(view?.warnings) ? view.warnings : [])];
     if (view?.llmError) warnings.push(`AI clean-up: ${view.llmError} The standard rules were used instead.`);

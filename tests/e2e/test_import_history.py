@@ -1,10 +1,12 @@
 """The team's import history and undoing an import, in the web app (headless Chromium against
 `scripts/easycrm serve`): two overlapping imports undone newest first, each after a confirmation that
 names its counts, the lead table back to exactly what it was before each; another user's import offers
-no undo to a user who is not an administrator."""
+no undo to a user who is not an administrator, but does to an administrator; an undo the server refuses
+is said in words on its row."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -210,4 +212,31 @@ def test_an_administrator_may_undo_a_teammates_import(web, app, teammate, tmp_pa
     row = history_row(history, path.name)
     expect(row).to_contain_text(f"Imported by {teammate[0]}")
     expect(row.get_by_role("button", name="Undo import")).to_be_visible()
+    assert web.errors == []
+
+
+def test_an_undo_refused_by_the_server_is_said_on_the_row(web, app, user, tmp_path):
+    """The import is undone elsewhere (another tab) while the history still offers it: the server's 409 is
+    shown on the row, which then shows where the import is."""
+    page = web.page
+    tag = uuid.uuid4().hex[:8]
+    path = write_csv(tmp_path / f"history-twice-{tag}.csv", [HEADERS, person("Finn", tag, "Epsilon", "Owner")])
+    headers = app.headers(*user)
+    upload_id = upload_file(app, headers, path)
+    record, _ = wait_for_completion(app, headers, upload_id)
+    assert record["status"] == "completed", record
+
+    sign_in(web, app, *user)
+    history = open_history(page)
+    row = history_row(history, path.name)
+    expect(row.get_by_role("button", name="Undo import")).to_be_visible()
+    elsewhere = requests.post(app.api(f"/uploads/{upload_id}/undo"), headers=headers, timeout=10)
+    assert elsewhere.status_code == 202, elsewhere.text
+
+    confirm_undo(page, row, "Deletes 1 lead this import created.")
+    expect(row.get_by_role("alert")).to_contain_text(re.compile(r"This import (is being|has been) undone already\."))
+    expect(row).to_contain_text("Undone: 1 deleted, 0 restored", timeout=UNDO_SECONDS * 1000)
+    expect(row.get_by_role("button", name="Undo import")).to_have_count(0)
+    web.screenshot("history-refused")
+    assert leads_of(app, user, tag) == {}
     assert web.errors == []
