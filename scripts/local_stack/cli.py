@@ -397,6 +397,9 @@ def _seed_event_state(stack: LocalStack, event: dict, sample: Path) -> None:
                         ensure_upload(upload_id, key.rsplit("/", 1)[-1], key)
                         wiring.statuses().mark_uploaded(upload_id, sample.stat().st_size)
                 continue
+            if "kind" in body:  # an undo message: the upload it names exists (not undoing: the plan is dropped)
+                ensure_upload(body["uploadId"], sample.name, f"uploads/{body['uploadId']}/{sample.name}")
+                continue
             ensure_upload(body["uploadId"], body["fileName"], f"uploads/{body['uploadId']}/{body['fileName']}")
             wiring.statuses().mark_processing(body["uploadId"])
 
