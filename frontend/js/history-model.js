@@ -57,9 +57,12 @@ export function undoConsequences(view) {
   } else {
     sentences.push('This import neither created nor changed any lead: undoing it changes no lead.');
   }
-  if (created > 0 || updated > 0) {
-    // The undo never overwrites newer data: a field changed again since keeps its newer value.
-    sentences.push('Where a later import changed a field again, the later value is kept.');
+  // The undo never takes away newer data: a lead a later import also brought in stays (docs/undo.md), and a
+  // field changed again since keeps its newer value.
+  if (created > 0) {
+    sentences.push('Leads a later import also brought in are kept, and fields a later import changed again keep the later value.');
+  } else if (updated > 0) {
+    sentences.push('Fields a later import changed again keep the later value.');
   }
   sentences.push('The import stays in this history, marked Undone.');
   return sentences;

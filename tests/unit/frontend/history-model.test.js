@@ -21,7 +21,8 @@ import {
 
 const UTC = { locale: 'en-US', timeZone: 'UTC' };
 const HOSTILE = '<img src=x onerror=alert(1)>';
-const LATER_VALUE = 'Where a later import changed a field again, the later value is kept.';
+const LATER_VALUE = 'Fields a later import changed again keep the later value.';
+const LATER_LEAD = 'Leads a later import also brought in are kept, and fields a later import changed again keep the later value.';
 const STAYS = 'The import stays in this history, marked Undone.';
 
 // ICU versions differ in the space before "PM" (U+0020 or U+202F); compare with plain spaces.
@@ -100,7 +101,7 @@ describe('the confirmation', () => {
   it('says what is deleted and what is restored, from the counts', () => {
     assert.deepEqual(undoConsequences({ created: 412, updated: 57 }), [
       'Deletes 412 leads this import created and restores the leads its 57 merged rows changed.',
-      LATER_VALUE,
+      LATER_LEAD,
       STAYS,
     ]);
   });
@@ -115,7 +116,7 @@ describe('the confirmation', () => {
   it('leaves out what the import did not do', () => {
     assert.deepEqual(undoConsequences({ created: 1234, updated: 0 }), [
       'Deletes 1,234 leads this import created.',
-      LATER_VALUE,
+      LATER_LEAD,
       STAYS,
     ]);
     assert.deepEqual(undoConsequences({ created: 0, updated: 2 }), [
