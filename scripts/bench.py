@@ -203,8 +203,16 @@ BEFORE_UNDO_REVISION = "7e0bf9a"
 UNDO_OVERHEAD_TARGET = 1.15
 
 
-def _easycrm(repo: Path, *arguments: str) -> tuple[Any, float]:
-    started = time.perf_counter()
+def _children_cpu_seconds() -> float:
+    """CPU time of every finished descendant (each process waits for its own children, so the stack's
+    services and workers count too)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _easycrm(repo: Path, *arguments: str) -> tuple[Any, float, float]:
+    """The command's JSON output, its wall time and the CPU time of all its processes."""
+    started, cpu = time.perf_counter(), _children_cpu_seconds()
     done = subprocess.run(
         [sys.executable, str(repo / "scripts" / "easycrm"), *arguments, "--json"],
         capture_output=True,
@@ -213,13 +221,15 @@ def _easycrm(repo: Path, *arguments: str) -> tuple[Any, float]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"easycrm {' '.join(arguments)} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout), time.perf_counter() - started
+    return json.loads(done.stdout), time.perf_counter() - started, _children_cpu_seconds() - cpu
 
 
 def measure_undo(path: Path, scratch: Path, rounds: int = 2) -> list[dict]:
     """The import with the undo recorded (this code) beside the same import at BEFORE_UNDO_REVISION,
     alternated `rounds` times (the fastest of each counts: this machine's speed drifts), then the undo of
-    the last import: its time, and that it deleted exactly what the import created."""
+    the last import: its time, and that it deleted exactly what the import created. Besides wall time, the
+    CPU time of all the import's processes: on 2 cores anything else running stretches the wall time,
+    while the work done stays what it is."""
     baseline = scratch / "before-undo"
     subprocess.run(
         ["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline), BEFORE_UNDO_REVISION],
@@ -232,16 +242,20 @@ def measure_undo(path: Path, scratch: Path, rounds: int = 2) -> list[dict]:
         (baseline / "node_modules").symlink_to(REPO / "node_modules")
         (baseline / ".venv").symlink_to(REPO / ".venv")
         times: dict[str, list[float]] = {"before": [], "now": []}
+        cpu: dict[str, list[float]] = {"before": [], "now": []}
         for round_number in range(rounds):
-            _, seconds = _easycrm(baseline, "import", str(path))
+            _, seconds, cpu_seconds = _easycrm(baseline, "import", str(path))
             times["before"].append(seconds)
+            cpu["before"].append(cpu_seconds)
             store = scratch / f"undo-store-{round_number}"
-            [summary], seconds = _easycrm(REPO, "import", str(path), "--data-dir", str(store))
+            [summary], seconds, cpu_seconds = _easycrm(REPO, "import", str(path), "--data-dir", str(store))
             times["now"].append(seconds)
+            cpu["now"].append(cpu_seconds)
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)], capture_output=True)
-    undone, undo_seconds = _easycrm(REPO, "undo", summary["uploadId"], "--data-dir", str(store))
+    undone, undo_seconds, _ = _easycrm(REPO, "undo", summary["uploadId"], "--data-dir", str(store))
     before, now = min(times["before"]), min(times["now"])
+    cpu_before, cpu_now = min(cpu["before"]), min(cpu["now"])
     return [
         {
             "case": f"import {path.name} recording undo vs {BEFORE_UNDO_REVISION} (fastest of {rounds})",
@@ -249,6 +263,9 @@ def measure_undo(path: Path, scratch: Path, rounds: int = 2) -> list[dict]:
             "seconds": round(now, 1),
             "seconds_before_undo": round(before, 1),
             "slowdown": round(now / before, 3),
+            "cpu_seconds": round(cpu_now, 1),
+            "cpu_seconds_before_undo": round(cpu_before, 1),
+            "cpu_slowdown": round(cpu_now / cpu_before, 3),
             "target_slowdown": UNDO_OVERHEAD_TARGET,
             "rows_per_second": round(summary["rows"] / now, 1),
         },
@@ -550,6 +567,9 @@ UNDO_COLUMNS = [
     "seconds",
     "seconds_before_undo",
     "slowdown",
+    "cpu_seconds",
+    "cpu_seconds_before_undo",
+    "cpu_slowdown",
     "target_slowdown",
     "deleted",
     "every_created_lead_deleted",

@@ -24,7 +24,6 @@ import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from functools import reduce
 from typing import Any, BinaryIO
 
 from easycrm.adapters.batch_ledger import SHARD_BATCHES, LedgerTotals, shard_key
@@ -41,7 +40,7 @@ from easycrm.adapters.lead_repository import to_lead
 from easycrm.importing.dedup import SourceRef, lead_id_for
 from easycrm.leads.queries import LeadQuery, sort_value
 from easycrm.leads.safe_csv import SafeCsvEncoder
-from easycrm.leads.writes import LeadWrite, plan_merge
+from easycrm.leads.writes import plan_merge
 from easycrm.undo.revert import LeadOutcome, plan_revert
 from easycrm.uploads.states import COUNTERS, FINAL_STATES, UNDO_COUNTERS, BatchOutcome, UploadState
 
@@ -520,7 +519,7 @@ class FakeLeadStore:
         if lead_id not in self.items and any(view["leadId"] == lead_id for view in self.leads):
             raise AssertionError(f"lead {lead_id} was given to the fake, not merged: it cannot be merged into")
         plan = plan_merge(self.items.get(lead_id), key, lead, source, now=self.clock.iso(), keep_since=self.keep_since)
-        self._store(lead_id, apply_write(self.items.get(lead_id), plan.write))
+        self._store(lead_id, plan.write.applied_to(self.items.get(lead_id)))
         self.merged.append((key, source))
         return plan.created, plan.inserted
 
@@ -533,7 +532,7 @@ class FakeLeadStore:
         for lead_id in lead_ids:
             plan = plan_revert(self.items.get(lead_id), upload_id, lead_id=lead_id, now=self.clock.iso())
             if plan.write is not None:
-                self._store(lead_id, apply_write(self.items.get(lead_id), plan.write))
+                self._store(lead_id, plan.write.applied_to(self.items.get(lead_id)))
                 self.lead_count -= plan.write.delete_item
             outcomes.append(plan.outcome)
         self.revision += 1
@@ -593,28 +592,6 @@ class FakeLeadStore:
 
 
 # --- Files -----------------------------------------------------------------------------------------
-
-
-def apply_write(item: dict | None, write: LeadWrite) -> dict | None:
-    """A LeadWrite applied as DynamoDB applies its expressions (the condition is the caller's to check)."""
-    if write.delete_item:
-        return None
-    stored = copy.deepcopy(item) if item is not None else {"leadId": write.lead_id}
-    for path, value in write.sets.items():
-        *parents, name = path
-        reduce(lambda inner, key: inner[key], parents, stored)[name] = copy.deepcopy(value)
-    for path in write.removes:
-        *parents, name = path
-        reduce(lambda inner, key: inner[key], parents, stored).pop(name, None)
-    for name, values in write.adds.items():
-        stored[name] = set(stored.get(name, set())) | values
-    for name, values in write.deletes.items():
-        remaining = set(stored.get(name, set())) - values
-        if remaining:
-            stored[name] = remaining
-        else:  # DynamoDB has no empty sets
-            stored.pop(name, None)
-    return stored
 
 
 class NoSuchKey(KeyError):

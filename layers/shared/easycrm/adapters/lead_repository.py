@@ -139,9 +139,8 @@ class LeadRepository:
                 lead_id = lead_id_for(key)
                 for _ in range(WRITE_ATTEMPTS):
                     plan = plan_merge(items.get(lead_id), key, lead, source, now=utc_now_iso(), keep_since=keep_since)
-                    written = self._write(plan.write)
-                    if written is not None:
-                        items[lead_id] = written
+                    if self._write(plan.write):
+                        items[lead_id] = plan.write.applied_to(items.get(lead_id))
                         break
                     items[lead_id] = self._read_one(lead_id)
                 else:
@@ -178,7 +177,7 @@ class LeadRepository:
                     if plan.write is None:
                         break
                     wrote = True
-                    if self._write(plan.write) is not None:
+                    if self._write(plan.write):
                         deleted += plan.write.delete_item
                         break
                     items[lead_id] = self._read_one(lead_id)
@@ -201,9 +200,9 @@ class LeadRepository:
         item = self._client.get_item(TableName=self._table_name, Key=typed({"leadId": lead_id}), ConsistentRead=True)
         return untyped(item["Item"]) if "Item" in item else None
 
-    def _write(self, write: LeadWrite) -> dict | None:
-        """Apply one LeadWrite; the item as written ({} once deleted), or None when the lead changed since
-        it was read (the caller reads it again and works the write out anew)."""
+    def _write(self, write: LeadWrite) -> bool:
+        """Apply one LeadWrite; False when the lead changed since it was read (the caller reads it again
+        and works the write out anew)."""
         expression = _WriteExpression()
         if write.expected_version is None:
             condition = "attribute_not_exists(leadId)"
@@ -221,13 +220,11 @@ class LeadRepository:
         try:
             if write.delete_item:
                 self._client.delete_item(**request, **expression.arguments())
-                return {}
-            response = self._client.update_item(
-                **request, UpdateExpression=expression.update(write), ReturnValues="ALL_NEW", **expression.arguments()
-            )
+            else:
+                self._client.update_item(**request, UpdateExpression=expression.update(write), **expression.arguments())
         except self._client.exceptions.ConditionalCheckFailedException:
-            return None
-        return untyped(response["Attributes"])
+            return False
+        return True
 
     def _record_changes(self, inserted: int) -> None:
         """+inserted on the lead counter (a redelivered row inserts nothing, so it adds nothing; an undo adds

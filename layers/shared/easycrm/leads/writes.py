@@ -12,7 +12,9 @@ dict. Neither decides anything of its own.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from easycrm.importing.dedup import SourceRef, lead_id_for
@@ -47,9 +49,27 @@ class LeadWrite:
     deletes: dict[str, set[str]] = field(default_factory=dict)  # string sets that shrink
     delete_item: bool = False
 
-    @property
-    def writes_nothing(self) -> bool:
-        return not (self.sets or self.removes or self.adds or self.deletes or self.delete_item)
+    def applied_to(self, item: dict | None) -> dict | None:
+        """The item as this write leaves it (None once deleted), as DynamoDB applies the expressions: the
+        repository keeps it for the next row of the same lead instead of asking for it back."""
+        if self.delete_item:
+            return None
+        stored = copy.deepcopy(item) if item is not None else {"leadId": self.lead_id}
+        for path, value in self.sets.items():
+            *parents, name = path
+            reduce(lambda inner, key: inner[key], parents, stored)[name] = copy.deepcopy(value)
+        for path in self.removes:
+            *parents, name = path
+            reduce(lambda inner, key: inner[key], parents, stored).pop(name, None)
+        for name, values in self.adds.items():
+            stored[name] = set(stored.get(name, set())) | values
+        for name, values in self.deletes.items():
+            remaining = set(stored.get(name, set())) - values
+            if remaining:
+                stored[name] = remaining
+            else:  # DynamoDB has no empty sets
+                stored.pop(name, None)
+        return stored
 
 
 @dataclass(frozen=True)
