@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from easycrm.adapters.file_store import CONFIRMATION, REVIEW_PREFIX, UPLOAD_PREFIX
 from easycrm.settings import Settings
+from easycrm.undo.request import UNDO_MESSAGE_SECONDS
 
 from scripts.local_stack.template import ACCOUNT_ID, REGION, STACK_NAME, Template
 
@@ -23,6 +24,8 @@ EVERY_FUNCTION_READS = {
     "LLM_CONCURRENCY",
     "UPLOAD_BUCKET",
     "PROCESSING_QUEUE_URL",
+    "UNDO_QUEUE_URL",
+    "UNDO_WINDOW_DAYS",
     "BATCH_SIZE",
     "MAX_UPLOAD_MB",
     "DEFAULT_REGION",
@@ -262,6 +265,7 @@ def test_every_function_gets_the_design_environment(template):
         assert environment["COLUMN_MAPPINGS_TABLE"] == template.physical["ColumnMappingsTable"]["Ref"]
         assert environment["UPLOAD_BUCKET"] == template.physical["UploadBucket"]["Ref"]
         assert environment["PROCESSING_QUEUE_URL"] == template.physical["LeadProcessingQueue"]["Ref"]
+        assert environment["UNDO_QUEUE_URL"] == template.physical["UndoQueue"]["Ref"]
 
 
 def test_the_template_environment_is_valid_settings(template):
@@ -293,6 +297,23 @@ def test_the_splitter_s_failures_go_to_the_queue_the_sweeper_reads(template):
     sqs_sources = [event.properties["Queue"]["Fn::GetAtt"][0] for event in sweeper.events if event.kind == "SQS"]
     assert sqs_sources == ["SplitFailuresQueue"]
     assert [event.properties["Schedule"] for event in sweeper.events if event.kind == "Schedule"] == ["rate(5 minutes)"]
+
+
+def test_the_undo_queue_drives_the_undoer_and_its_bounds_are_the_sweeper_s(template):
+    """An undo message may run as long as the undoer's Timeout; the sweeper resumes an undo only after
+    every delivery of one could have run (UNDO_MESSAGE_SECONDS), and "out of retries" matches the DLQ."""
+    specs = by_id(template)
+    undoer = specs["ImportUndoerFunction"]
+    (event,) = undoer.events
+    assert (event.kind, template.resolve(event.properties["Queue"])) == ("SQS", template.physical["UndoQueue"]["Arn"])
+    assert "ReportBatchItemFailures" in event.properties["FunctionResponseTypes"]
+    queue = template.resources["UndoQueue"]["Properties"]
+    assert int(template.resolve(queue["VisibilityTimeout"])) == UNDO_MESSAGE_SECONDS >= undoer.timeout
+    settings = Settings.from_env(specs["UploadSweeperFunction"].environment)
+    assert settings.max_receive_count == int(queue["RedrivePolicy"]["maxReceiveCount"])
+    assert settings.undo_window_days == 30
+    (undo_route,) = [e for e in specs["StatusReaderFunction"].events if e.properties.get("Path", "").endswith("/undo")]
+    assert (undo_route.properties["Path"], undo_route.properties["Method"]) == ("/uploads/{uploadId}/undo", "POST")
 
 
 def test_queue_visibility_timeout_covers_six_caller_timeouts(template):
