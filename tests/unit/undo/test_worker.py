@@ -7,6 +7,7 @@ import pytest
 from easycrm.errors import Conflict, NotFound
 from easycrm.undo.messages import BATCH, PLAN, UndoMessage
 from easycrm.undo.worker import LEADS_PER_BATCH
+from easycrm.uploads.states import UploadState
 
 from tests.support.fake_pipeline import ADMIN, OWNER, STRANGER, FakePipeline, csv_bytes, emails
 
@@ -192,3 +193,17 @@ def test_an_undo_whose_messages_were_lost_is_resumed_by_the_sweeper_and_finishes
     record = pipeline.record(upload_id)
     assert (record["status"], record["undo"]["deleted"], record["undoCompletedBatches"]) == ("undone", 150, 2)
     assert "openKey" not in pipeline.statuses.items[upload_id]
+
+
+def test_a_failed_import_that_stored_leads_can_be_undone(pipeline):
+    """A local restart closes an import mid-way as `failed`, keeping what its batches stored."""
+    upload_id = pipeline.upload("a.csv", csv_bytes(emails(120)))
+    pipeline.split(upload_id)
+    [first, *_lost] = pipeline.receive()
+    pipeline.deliver([first])
+    record = pipeline.record(upload_id)
+    closed = pipeline.accounting.close(record, closed_by="test", why="stopped", ends_as=UploadState.FAILED)
+    assert closed is not None and (closed["status"], closed["created"]) == ("failed", 50)
+    assert pipeline.status.get(OWNER, upload_id)["canUndo"] is True
+    assert pipeline.undo(upload_id)["undo"]["deleted"] == 50
+    assert pipeline.leads.lead_count == 0
