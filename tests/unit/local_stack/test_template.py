@@ -312,6 +312,10 @@ def test_the_undo_queue_drives_the_undoer_and_its_bounds_are_the_sweeper_s(templ
     settings = Settings.from_env(specs["UploadSweeperFunction"].environment)
     assert settings.max_receive_count == int(queue["RedrivePolicy"]["maxReceiveCount"])
     assert settings.undo_window_days == 30
+    for sender in ("StatusReaderFunction", "ImportUndoerFunction", "UploadSweeperFunction"):  # request, batches, resume
+        policies = template.resources[sender]["Properties"]["Policies"]
+        sends = [policy["SQSSendMessagePolicy"] for policy in policies if "SQSSendMessagePolicy" in policy]
+        assert {"QueueName": {"Fn::GetAtt": ["UndoQueue", "QueueName"]}} in sends, sender
     (undo_route,) = [e for e in specs["StatusReaderFunction"].events if e.properties.get("Path", "").endswith("/undo")]
     assert (undo_route.properties["Path"], undo_route.properties["Method"]) == ("/uploads/{uploadId}/undo", "POST")
 
