@@ -137,3 +137,15 @@ def test_an_undo_moves_the_lead_out_of_the_indexes_it_no_longer_belongs_to(store
     item = store.items[lead_id_for(KEY)]
     assert item["companyKey"] == "\U0010ffff" and "industryKey" not in item
     assert item["nameKey"] == "ann"
+
+
+def test_a_lead_written_before_undo_was_recorded_loses_the_rows_and_keeps_its_values(store):
+    merge(store, "a", company="Acme")
+    merge(store, "b", company="Initech")
+    stored = store.items[lead_id_for(KEY)]
+    del stored["undo"], stored["version"]  # as an item written by the earlier code
+    assert undo(store, "b") == LeadOutcome.CONFLICTS  # nothing to restore from: the value stays
+    shown = lead(store)
+    assert shown["company"] == "Initech" and shown["uploadIds"] == ["a"]
+    assert undo(store, "b") == LeadOutcome.CONFLICTS  # the marker answers a redelivery
+    assert undo(store, "a") == LeadOutcome.DELETED  # nobody contributes any more

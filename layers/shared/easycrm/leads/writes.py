@@ -125,7 +125,8 @@ def plan_merge(
         write.sets[(UNDO_ATTRIBUTE, source.upload_id) if entries else (UNDO_ATTRIBUTE,)] = (
             entry if entries else {source.upload_id: entry}
         )
-    write.removes.extend((UNDO_ATTRIBUTE, upload_id) for upload_id in expired_entries(entries, keep_since))
+    expired = [upload_id for upload_id in expired_entries(entries, keep_since) if upload_id != source.upload_id]
+    write.removes.extend((UNDO_ATTRIBUTE, upload_id) for upload_id in expired)  # never the path set above
     created = before is None or before.get("origin", {}).get("createdBy") == token
     return MergePlan(write, created=created, inserted=before is None)
 

@@ -73,7 +73,11 @@ def plan_revert(item: dict | None, upload_id: str, *, lead_id: str, now: str) ->
         if entry != entries[other]:
             write.sets[(UNDO_ATTRIBUTE, other)] = {key: value for key, value in entry.items() if value != []}
     outcome = LeadOutcome.CONFLICTS if conflict else LeadOutcome.RESTORED
-    write.sets[(UNDO_ATTRIBUTE, upload_id)] = {"t": mine.get("t", now), "s": int(mine["s"]), OUTCOME: outcome.value}
+    marker = {"t": mine.get("t", now), "s": int(mine["s"]), OUTCOME: outcome.value}
+    if entries:
+        write.sets[(UNDO_ATTRIBUTE, upload_id)] = marker
+    else:  # a lead written before undo was recorded has no map to put the marker in
+        write.sets[(UNDO_ATTRIBUTE,)] = {upload_id: marker}
     for name in LEAD_FIELDS:
         if name in fields and fields[name] != item.get(name):
             write.sets[(name,)] = fields[name]
