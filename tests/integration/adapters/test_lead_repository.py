@@ -31,3 +31,41 @@ def test_a_lead_lists_at_most_max_sources_rows_and_still_merges_every_row(reposi
     assert lead["sourcesOmitted"] == 3
     assert lead["company"] == "Company 7"  # the omitted rows' values were still merged
     assert repository.count() == 1
+
+
+def test_an_undo_works_on_a_lead_written_before_undo_was_recorded(repository):
+    """Leads merged by earlier code carry no version and no undo map: the conditional writes accept them."""
+    from easycrm.adapters import aws
+    from easycrm.importing.dedup import SourceRef, lead_id_for
+    from easycrm.undo.revert import LeadOutcome
+
+    email = unique_email()
+    lead_id = lead_id_for(f"email:{email}")
+    tokens = {SourceRef(upload, "old.csv", None, 2).token() for upload in ("u-old", "u-later")}
+    aws.dynamodb_table(repository._table_name).put_item(
+        Item={
+            "leadId": lead_id,
+            "email": email,
+            "company": "Initech",
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "updatedAt": "2026-01-02T00:00:00.000Z",
+            "origin": {"createdBy": "", "dedupKey": f"email:{email}", "uploadId": "u-old"},
+            "sources": tokens,
+            "uploadIds": {"u-old", "u-later"},
+            "listKey": "LEAD#0",
+            "emailKey": email,
+            "nameKey": "\U0010ffff",
+            "companyKey": "initech",
+        }
+    )
+    assert repository.revert_upload("u-later", [lead_id]) == [LeadOutcome.CONFLICTS]
+    assert repository.revert_upload("u-later", [lead_id]) == [LeadOutcome.CONFLICTS]  # redelivered: the marker
+    lead = repository.get(lead_id)
+    assert (lead["company"], lead["uploadIds"]) == ("Initech", ["u-old"])
+    assert [source["uploadId"] for source in lead["sources"]] == ["u-old"]
+    lead = {"email": email, "title": "CTO"}
+    assert repository.merge(f"email:{email}", lead, SourceRef("u-new", "new.csv", None, 2)) is False
+    assert repository.revert_upload("u-new", [lead_id]) == [LeadOutcome.RESTORED]
+    assert "title" not in repository.get(lead_id)
+    assert repository.revert_upload("u-old", [lead_id]) == [LeadOutcome.DELETED]
+    assert repository.get(lead_id) is None
