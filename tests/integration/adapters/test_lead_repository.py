@@ -69,3 +69,27 @@ def test_an_undo_works_on_a_lead_written_before_undo_was_recorded(repository):
     assert "title" not in repository.get(lead_id)
     assert repository.revert_upload("u-old", [lead_id]) == [LeadOutcome.DELETED]
     assert repository.get(lead_id) is None
+
+
+def test_batches_racing_on_one_person_take_turns_and_lose_no_row(repository):
+    """The same person on every row of a file, merged by four callers at once: every write is conditional
+    on the lead as read, so the losers read again (after a short random wait) until each row is in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from easycrm.importing.dedup import SourceRef, dedup_key
+
+    email = unique_email()
+
+    def merge_batch(batch: int) -> list[bool]:
+        rows = []
+        for row in range(batch * 25, batch * 25 + 25):
+            lead = {"email": email, "title": f"Title {row}"}
+            rows.append((dedup_key(lead), lead, SourceRef("race", "same.csv", None, row)))
+        return repository.merge_rows(rows)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        created = [flag for flags in pool.map(merge_batch, range(8)) for flag in flags]
+    assert (len(created), created.count(True)) == (200, 1)
+    [lead] = [lead for lead in repository.scan_all() if lead["email"] == email]
+    assert len(lead["sources"]) + lead.get("sourcesOmitted", 0) == 200  # MAX_SOURCES is 3 here
+    assert repository.count() == 1

@@ -7,13 +7,14 @@ docs/data-model.md ("Reading the lead list").
 from __future__ import annotations
 
 import heapq
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from functools import reduce
+from functools import partial, reduce
 from itertools import islice
 from operator import and_
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
@@ -44,11 +45,23 @@ TIE_READ_AHEAD = 10
 COUNTER_ID = "#meta#leadCount"
 # The attributes of each lead a search looks at: what the list indexes hold.
 LIST_ENTRY_PROJECTION = "leadId, createdAt, nameKey, companyKey, emailKey"
-# Tries to write one lead that other writers keep changing between its read and its write.
-WRITE_ATTEMPTS = 20
+# Tries to write one lead that other writers keep changing between its read and its write, and the longest
+# wait between two tries.
+WRITE_ATTEMPTS = 50
+CONTENDED_WAIT_SECONDS = 0.1
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem (DynamoDB's maximum); also the largest page
 
 T = TypeVar("T")
+
+
+class _Planned(Protocol):
+    """A worked-out change of one lead (leads.writes.MergePlan, undo.revert.RevertPlan)."""
+
+    @property
+    def write(self) -> LeadWrite | None: ...
+
+
+P = TypeVar("P", bound=_Planned)
 
 
 class LeadBusy(RuntimeError):
@@ -136,15 +149,8 @@ class LeadRepository:
         try:
             for key, lead, source in rows:
                 merged = True
-                lead_id = lead_id_for(key)
-                for _ in range(WRITE_ATTEMPTS):
-                    plan = plan_merge(items.get(lead_id), key, lead, source, now=utc_now_iso(), keep_since=keep_since)
-                    if self._write(plan.write):
-                        items[lead_id] = plan.write.applied_to(items.get(lead_id))
-                        break
-                    items[lead_id] = self._read_one(lead_id)
-                else:
-                    raise LeadBusy(lead_id)
+                merge_row = partial(plan_merge, key=key, lead=lead, source=source, keep_since=keep_since)
+                plan = self._write_as_read(lead_id_for(key), items, merge_row)
                 created.append(plan.created)
                 inserted += plan.inserted
         finally:
@@ -172,22 +178,32 @@ class LeadRepository:
         wrote = False
         try:
             for lead_id in lead_ids:
-                for _ in range(WRITE_ATTEMPTS):
-                    plan = plan_revert(items.get(lead_id), upload_id, lead_id=lead_id, now=utc_now_iso())
-                    if plan.write is None:
-                        break
+                plan = self._write_as_read(lead_id, items, partial(plan_revert, upload_id=upload_id, lead_id=lead_id))
+                if plan.write is not None:
                     wrote = True
-                    if self._write(plan.write):
-                        deleted += plan.write.delete_item
-                        break
-                    items[lead_id] = self._read_one(lead_id)
-                else:
-                    raise LeadBusy(lead_id)
+                    deleted += plan.write.delete_item
                 outcomes.append(plan.outcome)
         finally:
             if wrote:
                 self._record_changes(-deleted)
         return outcomes
+
+    def _write_as_read(self, lead_id: str, items: dict[str, dict | None], work_out: Callable[..., P]) -> P:
+        """Work the lead's write out from the item as read (`work_out(item, now=…)`) and apply it; when
+        another writer changed the lead in between, wait a little (a random, growing while) and do it again
+        from a fresh read. Keeps the item as written in `items`, for the next row of the same lead."""
+        for attempt in range(WRITE_ATTEMPTS):
+            plan = work_out(items.get(lead_id), now=utc_now_iso())
+            if plan.write is None:
+                return plan
+            if self._write(plan.write):
+                items[lead_id] = plan.write.applied_to(items.get(lead_id))
+                return plan
+            # Several batches of one person (the same row all over a file) take turns: without the wait
+            # they would keep reading the lead just before one another's writes.
+            time.sleep(random.uniform(0, min(CONTENDED_WAIT_SECONDS, 0.002 * 2**attempt)))
+            items[lead_id] = self._read_one(lead_id)
+        raise LeadBusy(lead_id)
 
     def _undo_window_start(self) -> str:
         start = datetime.now(UTC) - timedelta(days=self._undo_window_days)
