@@ -16,7 +16,7 @@ import {
   undoFailureText,
 } from './history-model.js';
 import { createPoller } from './poll.js';
-import { renderUndo, setBadge, showCounts, statusBadge, undoPart } from './upload-parts.js';
+import { renderUndo, setBadge, showCounts, statusBadge, undoPart, uploadCard } from './upload-parts.js';
 import { UNDONE, fingerprint, statusText, statusTone } from './uploads-model.js';
 
 const HISTORY_LIMIT = 50;
@@ -59,19 +59,7 @@ export function createHistory({ api, onUndoStarted = () => {}, onUndone = () => 
     const counts = h('dl', { class: 'mt-3 flex flex-wrap gap-x-5 gap-y-1 text-sm', hidden: true });
     const undo = undoPart();
     const error = h('p', { role: 'alert', class: 'notice notice-error mt-3', hidden: true });
-    const li = h(
-      'li',
-      { class: 'rounded-lg border border-slate-200 bg-white p-3 focus:outline-none sm:p-4', tabindex: '-1' },
-      h(
-        'div',
-        { class: 'flex flex-wrap items-start justify-between gap-x-4 gap-y-2' },
-        h('div', { class: 'min-w-0 flex-1' }, name, meta),
-        h('div', { class: 'flex items-center gap-2' }, badge, actions),
-      ),
-      counts,
-      undo.box,
-      error,
-    );
+    const li = uploadCard({ name, meta, badge, actions }, counts, undo.box, error);
     const row = {
       uploadId: view.uploadId,
       nameId,

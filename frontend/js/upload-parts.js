@@ -23,6 +23,24 @@ const BAR = {
 };
 
 /** The status badge; `setBadge` gives it its words and colours. */
+/**
+ * One upload's card: its name and meta line on the left, its status badge and actions on the right, then
+ * the parts below them (progress, counts, the undo, messages), in order.
+ */
+export function uploadCard({ name, meta, badge, actions }, ...below) {
+  return h(
+    'li',
+    { class: 'rounded-lg border border-slate-200 bg-white p-3 focus:outline-none sm:p-4', tabindex: '-1' },
+    h(
+      'div',
+      { class: 'flex flex-wrap items-start justify-between gap-x-4 gap-y-2' },
+      h('div', { class: 'min-w-0 flex-1' }, name, meta),
+      h('div', { class: 'flex items-center gap-2' }, badge, actions),
+    ),
+    ...below,
+  );
+}
+
 export function statusBadge() {
   return h('span', {
     class: 'inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset',

@@ -7,7 +7,7 @@ import { formatBytes, formatDateTime, formatNumber, percentText } from './format
 import { undoFailureText } from './history-model.js';
 import { createPoller } from './poll.js';
 import { createReview } from './review.js';
-import { progressBar, renderUndo, setBadge, setProgress, showCounts, statusBadge, undoPart } from './upload-parts.js';
+import { progressBar, renderUndo, setBadge, setProgress, showCounts, statusBadge, undoPart, uploadCard } from './upload-parts.js';
 import {
   awaitsReview,
   contentTypeFor,
@@ -114,15 +114,8 @@ export function createUploads({ api, onFinished = () => {}, onStarted = () => {}
     );
     const error = h('p', { role: 'alert', class: 'notice notice-error mt-3', hidden: true });
     const warning = h('p', { class: 'notice notice-warning mt-3', hidden: true });
-    const li = h(
-      'li',
-      { class: 'rounded-lg border border-slate-200 bg-white p-3 focus:outline-none sm:p-4', tabindex: '-1' },
-      h(
-        'div',
-        { class: 'flex flex-wrap items-start justify-between gap-x-4 gap-y-2' },
-        h('div', { class: 'min-w-0 flex-1' }, name, meta),
-        h('div', { class: 'flex items-center gap-2' }, status, actions),
-      ),
+    const li = uploadCard(
+      { name, meta, badge: status, actions },
       transferBox,
       reviewBox,
       processingBox,
