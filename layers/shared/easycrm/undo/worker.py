@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from easycrm.observability import logger, metrics
 from easycrm.ports import BatchSender, Files, UndoableLeads, UploadRecords
-from easycrm.undo.messages import PLAN, UndoMessage
+from easycrm.undo.messages import BATCH, PLAN, UndoMessage
 from easycrm.undo.revert import LeadOutcome
 from easycrm.uploads.states import UploadState
 
@@ -52,7 +52,7 @@ class ImportUndoer:
             self.statuses.finish_undo(upload_id)
             return
         for index, start in enumerate(range(0, len(lead_ids), LEADS_PER_BATCH)):
-            batch = UndoMessage("batch", upload_id, index, lead_ids[start : start + LEADS_PER_BATCH])
+            batch = UndoMessage(BATCH, upload_id, index, lead_ids[start : start + LEADS_PER_BATCH])
             self.queue.add(batch.message_id, batch.to_text())
         self.queue.flush()
         logger.info("Undo planned", extra={"uploadId": upload_id, "leads": len(lead_ids)})
