@@ -29,7 +29,6 @@ FINAL = {"completed", "completed_with_errors", "failed", "cancelled"}
 NEEDS_REVIEW = "needs_review"  # a reviewed upload's proposed mapping waits for its owner (uploads/review.py)
 UNDONE = "undone"
 UNDO_ENDS = FINAL | {UNDONE}  # undone, or back where it was when the undo could not start (easycrm.undo)
-UNDO_COUNTS = ("deleted", "restored", "conflicts", "failed")
 SAMPLE_WORKBOOK = Path(__file__).resolve().parents[2] / "samples" / "leads-sample.xlsx"
 DEMO_USER = "demo@example.com"
 
@@ -187,6 +186,8 @@ def command_import(args: argparse.Namespace) -> int:
 def command_undo(args: argparse.Namespace) -> int:
     """POST /uploads/{uploadId}/undo as the demo user (an admin, so any import of the store), then wait
     for the undo queue to finish it."""
+    from easycrm.uploads.states import UNDO_COUNTERS
+
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     stack = LocalStack(_parameter_overrides(args.parameter_overrides), data_dir=args.data_dir)
     with contextlib.redirect_stdout(sys.stderr), stack:
@@ -198,13 +199,13 @@ def command_undo(args: argparse.Namespace) -> int:
             return 2
         record = wait_for_states([args.upload_id], UNDO_ENDS, args.timeout)[args.upload_id]
     result: dict[str, Any] = {field: record.get(field) for field in ("fileName", "uploadId", "status")}
-    result["undo"] = {name: record.get("undo", {}).get(name, 0) for name in UNDO_COUNTS}
+    result["undo"] = {name: record.get("undo", {}).get(name, 0) for name in UNDO_COUNTERS}
     if record.get("undo", {}).get("error"):
         result["undo"]["error"] = record["undo"]["error"]
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        counts = ", ".join(f"{result['undo'][name]} {name}" for name in UNDO_COUNTS)
+        counts = ", ".join(f"{result['undo'][name]} {name}" for name in UNDO_COUNTERS)
         print(f"{result['fileName']} ({result['uploadId']}): {result['status']} — {counts}")
         if result["undo"].get("error"):
             print(f"  {result['undo']['error']}")
